@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Sigma needs to build, test and run its demo.
+# Does nothing when they are all present; uses sudo when not root.
+#   scripts/install-deps.sh          build + test + demo packages
+#   scripts/install-deps.sh --peers  also libtorch-dev, for the benchmark peers
+set -euo pipefail
+
+packages=(
+  cmake make g++ pkg-config
+  llvm-19-dev llvm-19-tools libzstd-dev zlib1g-dev   # LLVM's CMake files need zstd
+  libfmt-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
+  dataset-fashion-mnist
+)
+[[ "${1:-}" == "--peers" ]] && packages+=(libtorch-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+((EUID != 0)) && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
