@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "ir/Error.h"
+#include "ir/ShapeRules.h"
 
 namespace sigma {
 
@@ -15,12 +16,6 @@ constexpr OpEntry kOps[] = {
 #define SIGMA_OP(e, text, cls) {text, OpClass::cls},
 #include "ir/Ops.def"
 };
-
-std::string operandList(const std::vector<Node*>& inputs) {
-  std::string s;
-  for (const Node* n : inputs) s += (s.empty() ? "" : " and ") + n->type.str();
-  return s;
-}
 }  // namespace
 
 const char* opName(Op op) { return kOps[int(op)].text; }
@@ -66,46 +61,32 @@ Node* Graph::constant(TensorType type, std::vector<float> values) {
   return append(std::move(n));
 }
 
+// The shape rules live in ShapeRules.cpp (shared with the verifier); the
+// builders only check that the op fits the builder and attach attributes.
 Node* Graph::unary(Op op, Node* x) {
   if (opClass(op) != OpClass::Unary) fail("{} is not a unary op", opName(op));
-  if (x->type.dtype != DType::F32) fail("{}: operand must be f32, got {}", opName(op), x->type.str());
-  return make(op, {x}, x->type);
+  return make(op, {x}, inferType(op, {x->type}));
 }
 
 Node* Graph::binary(Op op, Node* a, Node* b) {
   if (opClass(op) != OpClass::Binary) fail("{} is not a binary op", opName(op));
-  Shape out;
-  if (a->type.dtype != b->type.dtype || !broadcastShapes(a->type.shape, b->type.shape, out))
-    fail("{}: operand types {} do not broadcast", opName(op), operandList({a, b}));
-  return make(op, {a, b}, {a->type.dtype, out});
+  return make(op, {a, b}, inferType(op, {a->type, b->type}));
 }
 
 Node* Graph::broadcast(Node* x, Shape to) {
-  if (!broadcastsTo(x->type.shape, to))
-    fail("broadcast: {} does not broadcast to {}", x->type.str(), shapeString(to));
-  return make(Op::Broadcast, {x}, {x->type.dtype, std::move(to)});
+  return make(Op::Broadcast, {x}, inferType(Op::Broadcast, {x->type}, {.target = std::move(to)}));
 }
 
 Node* Graph::reduce(Op op, Node* x, Shape to) {
   if (opClass(op) != OpClass::Reduce) fail("{} is not a reduction", opName(op));
-  if (!broadcastsTo(to, x->type.shape))
-    fail("{}: cannot reduce {} to {} (the result must broadcast back to the operand)", opName(op),
-         x->type.str(), shapeString(to));
-  return make(op, {x}, {x->type.dtype, std::move(to)});
+  return make(op, {x}, inferType(op, {x->type}, {.target = std::move(to)}));
 }
 
 Node* Graph::matmul(Node* a, Node* b, bool transposeA, bool transposeB) {
-  const Shape &sa = a->type.shape, &sb = b->type.shape;
-  if (sa.size() != 2 || sb.size() != 2 || a->type.dtype != DType::F32 || b->type.dtype != DType::F32)
-    fail("matmul: operands must be 2-D f32 tensors, got {}", operandList({a, b}));
-  int64_t m = transposeA ? sa[1] : sa[0], ka = transposeA ? sa[0] : sa[1];
-  int64_t kb = transposeB ? sb[1] : sb[0], n = transposeB ? sb[0] : sb[1];
-  if (ka != kb)
-    fail("matmul{}{}: inner dimensions differ ({} vs {}) for operands {}", transposeA ? " transpose_a" : "",
-         transposeB ? " transpose_b" : "", ka, kb, operandList({a, b}));
+  TensorType type = inferType(Op::MatMul, {a->type, b->type}, {transposeA, transposeB, {}});
   Node proto;
   proto.transposeA = transposeA, proto.transposeB = transposeB;
-  return make(Op::MatMul, {a, b}, {DType::F32, {m, n}}, &proto);
+  return make(Op::MatMul, {a, b}, std::move(type), &proto);
 }
 
 Node* Graph::make(Op op, std::vector<Node*> inputs, TensorType type, const Node* attrsFrom) {

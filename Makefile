@@ -1,0 +1,42 @@
+# Sigma's front door. `make demo` and `make test` work on a fresh Debian
+# machine: they install what is missing (scripts/install-deps.sh), build,
+# and run. The build is incremental; LLVM builds are slow, so keep it.
+BUILD ?= build
+JOBS ?= 2
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+SIGMA := $(BUILD)/bin/sigma
+DEMO_DIR := $(BUILD)/demo
+
+.PHONY: all deps build demo test bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@echo "== Training the seed network (2-3-1 tanh, XOR, L1+L2, SGD) =="
+	$(SIGMA) train
+	@mkdir -p $(DEMO_DIR)
+	$(SIGMA) inspect --emit forward > $(DEMO_DIR)/1-forward.sg
+	$(SIGMA) inspect --emit graph > $(DEMO_DIR)/2-training-step.sg
+	$(SIGMA) inspect --emit loop > $(DEMO_DIR)/3-loops.sl
+	$(SIGMA) inspect --emit llvm > $(DEMO_DIR)/4-step.ll
+	$(SIGMA) inspect --emit asm > $(DEMO_DIR)/5-step.s
+	@echo "== Every stage of the seed network's training step is in $(DEMO_DIR)/ =="
+	@ls -1 $(DEMO_DIR)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@if [ -x $(BUILD)/bin/sigma-bench ]; then $(BUILD)/bin/sigma-bench; else echo "sigma-bench is not built yet"; exit 1; fi
+
+clean:
+	rm -rf $(BUILD)

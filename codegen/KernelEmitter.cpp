@@ -1,0 +1,291 @@
+#include "codegen/KernelEmitter.h"
+
+#include <utility>
+#include <vector>
+
+#include <llvm/IR/BasicBlock.h>
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/Function.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/Module.h>
+
+#include "ir/Error.h"
+
+namespace sigma::codegen {
+
+using namespace sigma::loop;
+
+llvm::Type* valueType(llvm::LLVMContext& context, ScalarType type) {
+  switch (type) {
+    case ScalarType::F32: return llvm::Type::getFloatTy(context);
+    case ScalarType::I32: return llvm::Type::getInt32Ty(context);
+    case ScalarType::I64: return llvm::Type::getInt64Ty(context);
+    case ScalarType::Bool: return llvm::Type::getInt1Ty(context);
+  }
+  fail("codegen: unknown scalar type {}", int(type));
+}
+
+llvm::Type* storageType(llvm::LLVMContext& context, ScalarType type) {
+  return type == ScalarType::Bool ? llvm::Type::getInt8Ty(context) : valueType(context, type);
+}
+
+namespace {
+
+class BodyEmitter {
+ public:
+  BodyEmitter(const Kernel& kernel, llvm::Function& function, const BufferArgs& buffers)
+      : kernel_(kernel), function_(function), buffers_(buffers), context_(function.getContext()), b_(context_) {}
+
+  void run() {
+    if (!kernel_.body) fail("codegen: kernel '{}' has no body", kernel_.name);
+    if (!function_.empty()) fail("codegen: kernel '{}' is emitted twice", kernel_.name);
+    b_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", &function_));
+    emit(kernel_.body);
+    b_.CreateRetVoid();
+  }
+
+ private:
+  // ------------------------------------------------------------- statements
+
+  void emit(const Stmt& s) {
+    switch (s->kind) {
+      case StmtKind::For: return emitFor(*as<For>(s));
+      case StmtKind::Store: return emitStore(*as<Store>(s));
+      case StmtKind::Block:
+        for (const Stmt& child : as<Block>(s)->stmts) emit(child);
+        return;
+    }
+    fail("codegen: kernel '{}' has a statement of unknown kind {}", kernel_.name, int(s->kind));
+  }
+
+  // A rotated counted loop (LLVM's canonical form, what loop passes expect):
+  //   header: i = phi [0, preheader], [i.next, latch]; body...
+  //   latch:  i.next = i + 1; br (i.next < extent), header, exit
+  // The trip count is the constant extent, so SCEV, the vectorizer and the
+  // unroller see it. An empty loop emits nothing, which also keeps the
+  // do-while shape correct (the body runs at least once).
+  void emitFor(const For& op) {
+    if (op.extent == 0) return;
+    llvm::Type* i64 = b_.getInt64Ty();
+    llvm::BasicBlock* preheader = b_.GetInsertBlock();
+    llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, op.var + ".loop", &function_);
+    b_.CreateBr(header);
+    b_.SetInsertPoint(header);
+    llvm::PHINode* index = b_.CreatePHI(i64, 2, op.var);
+    index->addIncoming(llvm::ConstantInt::get(i64, 0), preheader);
+
+    vars_.emplace_back(op.var, index);
+    emit(op.body);
+    vars_.pop_back();
+
+    // Neither wraps: 0 <= i < extent <= INT64_MAX.
+    llvm::Value* next = b_.CreateAdd(index, llvm::ConstantInt::get(i64, 1), op.var + ".next", true, true);
+    llvm::Value* more = b_.CreateICmpULT(next, llvm::ConstantInt::get(i64, op.extent), op.var + ".more");
+    llvm::BasicBlock* latch = b_.GetInsertBlock();  // the body may have added blocks
+    llvm::BasicBlock* exit = llvm::BasicBlock::Create(context_, op.var + ".exit", &function_);
+    b_.CreateCondBr(more, header, exit);
+    index->addIncoming(next, latch);
+    b_.SetInsertPoint(exit);
+  }
+
+  void emitStore(const Store& op) {
+    const BufferArg& buffer = lookupBuffer(op.buffer);
+    if (op.value->type != buffer.buffer->type)
+      fail("codegen: kernel '{}' stores a {} value into {} buffer '{}'", kernel_.name, scalarTypeName(op.value->type),
+           scalarTypeName(buffer.buffer->type), op.buffer);
+    llvm::Value* address = elementAddress(buffer, op.index);
+    llvm::Value* value = emit(op.value);
+    if (op.value->type == ScalarType::Bool) value = b_.CreateZExt(value, b_.getInt8Ty());
+    b_.CreateStore(value, address);
+  }
+
+  // ------------------------------------------------------------ expressions
+
+  llvm::Value* emit(const Expr& e) {
+    switch (e->kind) {
+      case ExprKind::FloatImm:
+        // Through APFloat(float), so that -0.0 and NaN payloads survive.
+        return llvm::ConstantFP::get(context_, llvm::APFloat(as<FloatImm>(e)->value));
+      case ExprKind::IntImm: return b_.getInt64(uint64_t(as<IntImm>(e)->value));
+      case ExprKind::Var: return lookupVar(as<Var>(e)->name);
+      case ExprKind::Load: return emitLoad(*as<Load>(e));
+      case ExprKind::Unary: return emitUnary(*as<Unary>(e));
+      case ExprKind::Binary: return emitBinary(*as<Binary>(e));
+      case ExprKind::Select: return emitSelect(*as<Select>(e));
+      case ExprKind::Cast: return emitCast(*as<Cast>(e));
+    }
+    fail("codegen: kernel '{}' has an expression of unknown kind {}", kernel_.name, int(e->kind));
+  }
+
+  llvm::Value* emitLoad(const Load& op) {
+    const BufferArg& buffer = lookupBuffer(op.buffer);
+    if (op.type != buffer.buffer->type)
+      fail("codegen: kernel '{}' loads a {} from {} buffer '{}'", kernel_.name, scalarTypeName(op.type),
+           scalarTypeName(buffer.buffer->type), op.buffer);
+    llvm::Value* value = b_.CreateLoad(storageType(context_, op.type), elementAddress(buffer, op.index), op.buffer);
+    return op.type == ScalarType::Bool ? b_.CreateICmpNE(value, b_.getInt8(0)) : value;
+  }
+
+  llvm::Value* emitUnary(const Unary& op) {
+    llvm::Value* a = emit(op.a);
+    if (op.a->type != ScalarType::F32) {  // i32 / i64: only neg and abs
+      if (op.a->type == ScalarType::Bool) unsupported(unaryOpName(op.op), op.a->type);
+      // Both wrap on the minimum integer, as two's complement hardware does.
+      if (op.op == UnaryOp::Neg) return b_.CreateNeg(a);
+      if (op.op == UnaryOp::Abs) return b_.CreateBinaryIntrinsic(llvm::Intrinsic::abs, a, b_.getFalse());
+      unsupported(unaryOpName(op.op), op.a->type);
+    }
+    switch (op.op) {
+      case UnaryOp::Neg: return b_.CreateFNeg(a);  // flips the sign bit only, as -x in C
+      case UnaryOp::Abs: return b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, a);
+      case UnaryOp::Sign: {
+        // Ordered compares are false for NaN, so sign(NaN) = 0, and sign(-0) = 0.
+        llvm::Value* positive = b_.CreateFCmpOGT(a, floatConst(0.0f));
+        llvm::Value* negative = b_.CreateFCmpOLT(a, floatConst(0.0f));
+        return b_.CreateSelect(positive, floatConst(1.0f), b_.CreateSelect(negative, floatConst(-1.0f), floatConst(0.0f)));
+      }
+      case UnaryOp::Tanh: return callLibm("tanhf", a);
+      case UnaryOp::Exp: return callLibm("expf", a);
+      case UnaryOp::Log: return callLibm("logf", a);
+      case UnaryOp::Sqrt: return b_.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, a);  // correctly rounded, like sqrtf
+    }
+    unsupported(unaryOpName(op.op), op.a->type);
+  }
+
+  llvm::Value* emitBinary(const Binary& op) {
+    if (op.a->type != op.b->type)
+      fail("codegen: kernel '{}': {} of {} and {} operands", kernel_.name, binaryOpName(op.op),
+           scalarTypeName(op.a->type), scalarTypeName(op.b->type));
+    llvm::Value* a = emit(op.a);
+    llvm::Value* b = emit(op.b);
+    switch (op.a->type) {
+      case ScalarType::F32:
+        // No fast-math flags: IEEE results, the same as the interpreter's.
+        switch (op.op) {
+          case BinaryOp::Add: return b_.CreateFAdd(a, b);
+          case BinaryOp::Sub: return b_.CreateFSub(a, b);
+          case BinaryOp::Mul: return b_.CreateFMul(a, b);
+          case BinaryOp::Div: return b_.CreateFDiv(a, b);
+          // minimum/maximum (not minnum/maxnum): NaN in, NaN out; -0 < +0.
+          case BinaryOp::Min: return b_.CreateBinaryIntrinsic(llvm::Intrinsic::minimum, a, b);
+          case BinaryOp::Max: return b_.CreateBinaryIntrinsic(llvm::Intrinsic::maximum, a, b);
+          case BinaryOp::Lt: return b_.CreateFCmpOLT(a, b);
+          case BinaryOp::Le: return b_.CreateFCmpOLE(a, b);
+          case BinaryOp::Eq: return b_.CreateFCmpOEQ(a, b);
+          case BinaryOp::Ne: return b_.CreateFCmpUNE(a, b);  // true for NaN, as != in C
+          case BinaryOp::Mod: break;
+        }
+        break;
+      case ScalarType::I32:
+      case ScalarType::I64:
+        // No nsw/nuw: overflow wraps instead of being undefined.
+        switch (op.op) {
+          case BinaryOp::Add: return b_.CreateAdd(a, b);
+          case BinaryOp::Sub: return b_.CreateSub(a, b);
+          case BinaryOp::Mul: return b_.CreateMul(a, b);
+          case BinaryOp::Div: return b_.CreateSDiv(a, b);  // truncates toward zero, as in C
+          case BinaryOp::Mod: return b_.CreateSRem(a, b);  // sign of the dividend, as in C
+          case BinaryOp::Min: return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, b);
+          case BinaryOp::Max: return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, a, b);
+          case BinaryOp::Lt: return b_.CreateICmpSLT(a, b);
+          case BinaryOp::Le: return b_.CreateICmpSLE(a, b);
+          case BinaryOp::Eq: return b_.CreateICmpEQ(a, b);
+          case BinaryOp::Ne: return b_.CreateICmpNE(a, b);
+        }
+        break;
+      case ScalarType::Bool:
+        if (op.op == BinaryOp::Eq) return b_.CreateICmpEQ(a, b);
+        if (op.op == BinaryOp::Ne) return b_.CreateICmpNE(a, b);
+        break;
+    }
+    unsupported(binaryOpName(op.op), op.a->type);
+  }
+
+  llvm::Value* emitSelect(const Select& op) {
+    // Both arms are evaluated, as the interpreter does (which rejects an
+    // out-of-bounds load or a division by zero even in the arm not taken),
+    // so a plain select is exact and leaves the loop branch-free.
+    llvm::Value* cond = emit(op.cond);
+    llvm::Value* t = emit(op.trueValue);
+    llvm::Value* f = emit(op.falseValue);
+    return b_.CreateSelect(cond, t, f);
+  }
+
+  llvm::Value* emitCast(const Cast& op) {
+    ScalarType from = op.a->type, to = op.type;
+    if (from == ScalarType::Bool || to == ScalarType::Bool) fail("codegen: kernel '{}' casts to or from bool", kernel_.name);
+    llvm::Value* a = emit(op.a);
+    if (from == to) return a;
+    llvm::Type* target = valueType(context_, to);
+    // f32 -> int truncates toward zero and saturates, NaN giving 0
+    // (fptosi.sat, defined everywhere, unlike fptosi and C's cast); int ->
+    // f32 rounds to nearest; i32 -> i64 sign-extends, i64 -> i32 wraps.
+    if (from == ScalarType::F32) return b_.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {target, a->getType()}, {a});
+    if (to == ScalarType::F32) return b_.CreateSIToFP(a, target);
+    return b_.CreateSExtOrTrunc(a, target);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  llvm::Value* floatConst(float v) { return llvm::ConstantFP::get(context_, llvm::APFloat(v)); }
+
+  // A call to the C library's float function `name` (tanhf, expf, logf).
+  // Declared memory(none) so that calls can be hoisted and CSE'd (Sigma never
+  // reads errno), but called `nobuiltin`: LLVM would otherwise constant-fold
+  // or rewrite them with its own math, which can differ from libm's in the
+  // last bit, and the interpreter calls libm.
+  llvm::Value* callLibm(const char* name, llvm::Value* a) {
+    llvm::Module& module = *function_.getParent();
+    llvm::Type* f32 = b_.getFloatTy();
+    llvm::FunctionCallee callee = module.getOrInsertFunction(name, llvm::FunctionType::get(f32, {f32}, false));
+    if (auto* declaration = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
+      declaration->setDoesNotThrow();
+      declaration->setDoesNotAccessMemory();
+      declaration->setWillReturn();
+    }
+    llvm::CallInst* call = b_.CreateCall(callee, {a});
+    call->addFnAttr(llvm::Attribute::NoBuiltin);
+    call->setDoesNotThrow();
+    return call;
+  }
+
+  llvm::Value* elementAddress(const BufferArg& buffer, const Expr& index) {
+    if (index->type != ScalarType::I64)
+      fail("codegen: kernel '{}' indexes buffer '{}' with a {}", kernel_.name, buffer.buffer->name,
+           scalarTypeName(index->type));
+    llvm::Value* i = emit(index);
+    return b_.CreateInBoundsGEP(storageType(context_, buffer.buffer->type), buffer.pointer, {i});
+  }
+
+  const BufferArg& lookupBuffer(const std::string& name) const {
+    auto it = buffers_.find(name);
+    if (it == buffers_.end()) fail("codegen: kernel '{}' uses unknown buffer '{}'", kernel_.name, name);
+    return it->second;
+  }
+
+  llvm::Value* lookupVar(const std::string& name) const {
+    for (auto it = vars_.rbegin(); it != vars_.rend(); ++it)  // innermost loop first: shadowing
+      if (it->first == name) return it->second;
+    fail("codegen: kernel '{}' uses loop variable '{}' outside a loop over it", kernel_.name, name);
+  }
+
+  [[noreturn]] void unsupported(const char* op, ScalarType type) const {
+    fail("codegen: kernel '{}': {} of a {} operand is not defined", kernel_.name, op, scalarTypeName(type));
+  }
+
+  const Kernel& kernel_;
+  llvm::Function& function_;
+  const BufferArgs& buffers_;
+  llvm::LLVMContext& context_;
+  llvm::IRBuilder<> b_;
+  std::vector<std::pair<std::string, llvm::Value*>> vars_;  // enclosing loops, outermost first
+};
+
+}  // namespace
+
+void emitKernelBody(const Kernel& kernel, llvm::Function& function, const BufferArgs& buffers) {
+  BodyEmitter(kernel, function, buffers).run();
+}
+
+}  // namespace sigma::codegen

@@ -1,0 +1,39 @@
+// loop::Module -> llvm::Module.
+//
+// Each kernel becomes an internal, noinline function named after the kernel
+// (e.g. `matmul_3`) whose parameters are the buffers it touches, in module
+// buffer order, as `noalias` pointers with their alignment and size: the
+// optimizer may then keep accumulators in registers and vectorize without
+// runtime alias checks. The external entry point
+//     void sigma_step(void* const* buffers)
+// loads buffers[i] for each buffer i of module.buffers that some kernel uses
+// and calls the kernels in order; const buffers are instead internal
+// constant globals (`<name>.const`) holding Buffer::init, as the interpreter
+// reads them. Kernels stay out of line (noinline) so that they keep their
+// names in assembly(), profiles and debuggers.
+// Internal to codegen/: includes LLVM headers.
+#pragma once
+
+#include <memory>
+
+#include "ir/LoopIR.h"
+
+namespace llvm {
+class LLVMContext;
+class Module;
+class TargetMachine;
+}  // namespace llvm
+
+namespace sigma::codegen {
+
+// The name of the generated entry point.
+inline constexpr const char* kEntryName = "sigma_step";
+
+// Builds and verifies the LLVM IR of `module` in `context` for `machine`'s
+// triple, data layout, CPU and features (set on every function). Throws
+// sigma::Error when the loop IR is malformed or LLVM's verifier rejects the
+// result.
+std::unique_ptr<llvm::Module> emitLLVMModule(const loop::Module& module, llvm::LLVMContext& context,
+                                             const llvm::TargetMachine& machine);
+
+}  // namespace sigma::codegen

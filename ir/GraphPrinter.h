@@ -1,0 +1,33 @@
+// The graph IR's text form (MLIR-like, one node per line):
+//
+//   graph @seed_step {
+//     %x = input : f32[4,2]
+//     %0 = matmul %x, %w {transpose_b} : f32[4,3]
+//     %1 = const 0.5 : f32[]
+//     %2 = sum %0 : f32[] #backward
+//     output %loss = %2
+//     update %w = %5
+//   }
+//
+// GraphParser.h reads it back; print -> parse -> print is the identity.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+
+#include "ir/Graph.h"
+
+namespace sigma {
+
+std::string printGraph(const Graph& g);
+
+// The %-names printGraph uses, without the '%': a node's name, or for an
+// unnamed node a number counting the unnamed nodes in order (like LLVM).
+// The verifier names nodes the same way, so its messages match a dump.
+std::unordered_map<const Node*, std::string> valueNames(const Graph& g);
+
+// A float in the shortest form that parses back to the same bits; "inf",
+// "-inf", "nan" (every NaN prints as "nan").
+std::string formatFloat(float value);
+
+}  // namespace sigma

@@ -1,0 +1,263 @@
+#include "ir/LoopVerifier.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+#include <utility>
+
+#include "ir/Error.h"
+#include "ir/LoopPrinter.h"
+
+namespace sigma {
+
+using namespace loop;
+
+namespace {
+
+// ------------------------------------------------------- interval analysis
+
+// The values an integer expression can take, or `bounded == false` when the
+// analysis cannot tell (loads, overflow, division by a range holding 0).
+struct Interval {
+  int64_t lo = 0, hi = 0;
+  bool bounded = false;
+};
+
+Interval point(int64_t v) { return {v, v, true}; }
+Interval range(int64_t lo, int64_t hi) { return {lo, hi, true}; }
+const Interval kUnbounded{};
+
+// Applies `f` to each combination of bounds; the result spans the corners.
+// Right for + - * (bilinear) and for truncated division by a divisor range
+// that excludes 0 (monotone in each operand on such a box).
+template <typename F>
+Interval corners(const Interval& a, const Interval& b, F f) {
+  if (!a.bounded || !b.bounded) return kUnbounded;
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (int64_t x : {a.lo, a.hi})
+    for (int64_t y : {b.lo, b.hi}) {
+      int64_t r;
+      if (!f(x, y, r)) return kUnbounded;  // overflow
+      lo = std::min(lo, r), hi = std::max(hi, r);
+    }
+  return range(lo, hi);
+}
+
+Interval remainder(const Interval& a, const Interval& b) {
+  if (!a.bounded || !b.bounded || (b.lo <= 0 && b.hi >= 0) || b.lo == INT64_MIN) return kUnbounded;
+  // |a % b| < |b|, and the result has the sign of a (C truncation).
+  int64_t minDivisor = std::min(std::abs(b.lo), std::abs(b.hi));
+  int64_t maxResult = std::max(std::abs(b.lo), std::abs(b.hi)) - 1;
+  if (a.lo >= 0 && a.hi < minDivisor) return a;  // a % b == a
+  if (a.hi <= 0 && a.lo > -minDivisor) return a;
+  return range(a.lo >= 0 ? 0 : std::max(a.lo, -maxResult), a.hi <= 0 ? 0 : std::min(a.hi, maxResult));
+}
+
+using Extents = std::vector<std::pair<std::string, int64_t>>;  // loop variable -> extent
+
+Interval intervalOf(const Expr& e, const Extents& loops) {
+  if (!e || (e->type != ScalarType::I64 && e->type != ScalarType::I32)) return kUnbounded;
+  if (const IntImm* imm = as<IntImm>(e)) return point(imm->value);
+  if (const Var* v = as<Var>(e)) {
+    for (const auto& [name, extent] : loops)
+      if (name == v->name) return range(0, extent - 1);
+    return kUnbounded;
+  }
+  if (const Cast* c = as<Cast>(e)) {
+    Interval a = intervalOf(c->a, loops);
+    bool fits = c->type == ScalarType::I64 || (a.lo >= INT32_MIN && a.hi <= INT32_MAX);
+    return a.bounded && fits ? a : kUnbounded;  // f32 sources are unbounded already
+  }
+  if (const Select* s = as<Select>(e)) {
+    Interval t = intervalOf(s->trueValue, loops), f = intervalOf(s->falseValue, loops);
+    return t.bounded && f.bounded ? range(std::min(t.lo, f.lo), std::max(t.hi, f.hi)) : kUnbounded;
+  }
+  if (const Unary* u = as<Unary>(e)) {
+    Interval a = intervalOf(u->a, loops);
+    if (!a.bounded || a.lo == INT64_MIN) return kUnbounded;
+    if (u->op == UnaryOp::Neg) return range(-a.hi, -a.lo);
+    if (u->op == UnaryOp::Abs) return a.lo >= 0 ? a : a.hi <= 0 ? range(-a.hi, -a.lo) : range(0, std::max(-a.lo, a.hi));
+    return kUnbounded;
+  }
+  const Binary* b = as<Binary>(e);
+  if (!b) return kUnbounded;  // loads
+  Interval x = intervalOf(b->a, loops), y = intervalOf(b->b, loops);
+  switch (b->op) {
+    case BinaryOp::Add:
+      return corners(x, y, [](int64_t p, int64_t q, int64_t& r) { return !__builtin_add_overflow(p, q, &r); });
+    case BinaryOp::Sub:
+      return corners(x, y, [](int64_t p, int64_t q, int64_t& r) { return !__builtin_sub_overflow(p, q, &r); });
+    case BinaryOp::Mul:
+      return corners(x, y, [](int64_t p, int64_t q, int64_t& r) { return !__builtin_mul_overflow(p, q, &r); });
+    case BinaryOp::Div:
+      if (!y.bounded || (y.lo <= 0 && y.hi >= 0)) return kUnbounded;
+      return corners(x, y, [](int64_t p, int64_t q, int64_t& r) {
+        if (p == INT64_MIN && q == -1) return false;
+        r = p / q;
+        return true;
+      });
+    case BinaryOp::Mod: return remainder(x, y);
+    case BinaryOp::Min: return x.bounded && y.bounded ? range(std::min(x.lo, y.lo), std::min(x.hi, y.hi)) : kUnbounded;
+    case BinaryOp::Max: return x.bounded && y.bounded ? range(std::max(x.lo, y.lo), std::max(x.hi, y.hi)) : kUnbounded;
+    default: return kUnbounded;
+  }
+}
+
+// ------------------------------------------------------------- the checks
+
+class KernelVerifier {
+ public:
+  KernelVerifier(const Module& m, const Kernel& k) : module_(m), kernel_(k) {}
+
+  void run() {
+    if (!kernel_.body) fail("the kernel has no body");
+    check(kernel_.body);
+  }
+
+ private:
+  template <typename... Args>
+  [[noreturn]] void fail(fmt::format_string<Args...> format, Args&&... args) const {
+    throw Error(fmt::format("verify: kernel {}: {}", printName('@', kernel_.name),
+                            fmt::format(format, std::forward<Args>(args)...)));
+  }
+
+  const Buffer& buffer(const std::string& name, const char* access) const {
+    const Buffer* b = module_.findBuffer(name);
+    if (!b) fail("{} unknown buffer {}", access, printName('%', name));
+    return *b;
+  }
+
+  void check(const Stmt& s) {
+    if (!s) fail("null statement");
+    if (const For* f = as<For>(s)) {
+      if (f->extent < 0) fail("loop {} has a negative extent {}", printName('%', f->var), f->extent);
+      for (const auto& [name, extent] : loops_)
+        if (name == f->var) fail("loop variable {} shadows an enclosing loop's", printName('%', f->var));
+      loops_.emplace_back(f->var, f->extent);
+      check(f->body);
+      loops_.pop_back();
+    } else if (const Store* st = as<Store>(s)) {
+      const Buffer& b = buffer(st->buffer, "store to");
+      std::string where = fmt::format("store {}[{}]", printName('%', b.name), printExpr(st->index));
+      if (b.kind == BufferKind::Input || b.kind == BufferKind::Constant)
+        fail("{}: stores into {} buffer {}", where, bufferKindName(b.kind), printName('%', b.name));
+      check(st->index);
+      check(st->value);
+      if (st->value->type != b.type)
+        fail("{}: stores a {} value into a {} buffer", where, scalarTypeName(st->value->type), scalarTypeName(b.type));
+      checkIndex(b, st->index, "store to");
+    } else if (const Block* blk = as<Block>(s)) {
+      for (const Stmt& child : blk->stmts) check(child);
+    }
+  }
+
+  void checkIndex(const Buffer& b, const Expr& index, const char* access) const {
+    if (index->type != ScalarType::I64)
+      fail("{} {}: the index {} is {}, not i64", access, printName('%', b.name), printExpr(index),
+           scalarTypeName(index->type));
+    for (const auto& [name, extent] : loops_)
+      if (extent == 0) return;  // the access never runs
+    Interval r = intervalOf(index, loops_);
+    if (r.bounded && (r.lo < 0 || r.hi >= b.size))
+      fail("{} {}: index {} ranges over [{}, {}], outside [0, {}) (the buffer has {} elements)", access,
+           printName('%', b.name), printExpr(index), r.lo, r.hi, b.size, b.size);
+  }
+
+  void typeError(const Expr& e, const std::string& what) const {
+    fail("type mismatch in {}: {}", printExpr(e), what);
+  }
+
+  // The node builders check these too; nodes built directly (or by a buggy
+  // mutator) bypass them, so the verifier checks again.
+  void check(const Expr& e) {
+    if (!e) fail("null expression");
+    switch (e->kind) {
+      case ExprKind::FloatImm:
+      case ExprKind::IntImm: return;
+      case ExprKind::Var: {
+        const std::string& name = as<Var>(e)->name;
+        for (const auto& loop : loops_)
+          if (loop.first == name) return;
+        fail("loop variable {} is used outside its loop", printName('%', name));
+      }
+      case ExprKind::Load: {
+        const Load* l = as<Load>(e);
+        const Buffer& b = buffer(l->buffer, "load from");
+        if (l->type != b.type)
+          typeError(e, fmt::format("the load has type {} but {} holds {}", scalarTypeName(l->type),
+                                   printName('%', b.name), scalarTypeName(b.type)));
+        check(l->index);
+        return checkIndex(b, l->index, "load from");
+      }
+      case ExprKind::Unary: {
+        const Unary* u = as<Unary>(e);
+        check(u->a);
+        bool intOk = u->op == UnaryOp::Neg || u->op == UnaryOp::Abs;
+        if (u->a->type != ScalarType::F32 && !(intOk && u->a->type != ScalarType::Bool))
+          typeError(e, fmt::format("{} of a {} operand", unaryOpName(u->op), scalarTypeName(u->a->type)));
+        if (u->type != u->a->type) typeError(e, "the result type differs from the operand's");
+        return;
+      }
+      case ExprKind::Binary: {
+        const Binary* b = as<Binary>(e);
+        check(b->a);
+        check(b->b);
+        ScalarType t = b->a->type;
+        if (t != b->b->type)
+          typeError(e, fmt::format("{} of {} and {} operands", binaryOpName(b->op), scalarTypeName(t),
+                                   scalarTypeName(b->b->type)));
+        if (t == ScalarType::Bool && b->op != BinaryOp::Eq && b->op != BinaryOp::Ne)
+          typeError(e, fmt::format("{} of bool operands", binaryOpName(b->op)));
+        if (t == ScalarType::F32 && b->op == BinaryOp::Mod) typeError(e, "mod of f32 operands");
+        if (b->type != (isComparison(b->op) ? ScalarType::Bool : t)) typeError(e, "wrong result type");
+        return;
+      }
+      case ExprKind::Select: {
+        const Select* s = as<Select>(e);
+        check(s->cond);
+        check(s->trueValue);
+        check(s->falseValue);
+        if (s->cond->type != ScalarType::Bool) typeError(e, "the condition is not bool");
+        if (s->trueValue->type != s->falseValue->type || s->type != s->trueValue->type)
+          typeError(e, "the arms have different types");
+        return;
+      }
+      case ExprKind::Cast: {
+        const Cast* c = as<Cast>(e);
+        check(c->a);
+        if (c->type == ScalarType::Bool || c->a->type == ScalarType::Bool) typeError(e, "cast to or from bool");
+        return;
+      }
+    }
+  }
+
+  const Module& module_;
+  const Kernel& kernel_;
+  Extents loops_;  // enclosing loops, outermost first
+};
+
+}  // namespace
+
+void verifyModule(const Module& module) {
+  auto fail = [&](const std::string& message) {
+    throw Error(fmt::format("verify: module {}: {}", printName('@', module.name), message));
+  };
+  std::set<std::string> names;
+  for (const Buffer& b : module.buffers) {
+    std::string name = printName('%', b.name);
+    if (b.name.empty()) fail("a buffer has an empty name");
+    if (!names.insert(b.name).second) fail(fmt::format("duplicate buffer {}", name));
+    if (b.size < 0) fail(fmt::format("buffer {} has a negative size {}", name, b.size));
+    if (b.type == ScalarType::Bool) fail(fmt::format("buffer {} holds bool, which has no storage type", name));
+    if (b.kind == BufferKind::Constant && int64_t(b.init.size()) != b.size)
+      fail(fmt::format("const buffer {} has {} init values for {} elements", name, b.init.size(), b.size));
+  }
+  names.clear();
+  for (const Kernel& k : module.kernels) {
+    if (k.name.empty()) fail("a kernel has an empty name");
+    if (!names.insert(k.name).second) fail(fmt::format("duplicate kernel {}", printName('@', k.name)));
+  }
+  for (const Kernel& k : module.kernels) KernelVerifier(module, k).run();
+}
+
+}  // namespace sigma

@@ -1,0 +1,194 @@
+#include "passes/LowerToLoops.h"
+
+#include <limits>
+#include <unordered_map>
+
+#include "ir/Error.h"
+
+namespace sigma {
+
+using namespace loop;
+
+std::vector<std::string> displayNames(const Graph& graph) {
+  std::vector<std::string> names;
+  int counter = 0;
+  for (const auto& n : graph.nodes()) names.push_back(n->name.empty() ? std::to_string(counter++) : n->name);
+  return names;
+}
+
+namespace {
+
+ScalarType scalarType(DType t) { return t == DType::F32 ? ScalarType::F32 : ScalarType::I32; }
+
+// A loop nest over a shape: one index variable per dimension.
+struct LoopNest {
+  std::vector<std::string> vars;
+  Shape shape;
+
+  LoopNest(const Shape& s, const std::string& prefix) : shape(s) {
+    for (size_t d = 0; d < s.size(); ++d) vars.push_back(prefix + std::to_string(d));
+  }
+  // The flat row-major index of this nest's point in a tensor of shape
+  // `operand` that broadcasts to `shape` (size-1 and missing leading
+  // dimensions contribute nothing).
+  Expr index(const Shape& operand) const {
+    std::vector<int64_t> strides = rowMajorStrides(operand);
+    size_t offset = shape.size() - operand.size();
+    Expr idx;
+    for (size_t d = 0; d < operand.size(); ++d) {
+      if (operand[d] == 1) continue;
+      Expr term = Var::make(vars[d + offset]);
+      if (strides[d] != 1) term = term * i64(strides[d]);
+      idx = idx ? idx + term : term;
+    }
+    return idx ? idx : i64(0);
+  }
+  Stmt wrap(Stmt body) const {
+    for (size_t d = shape.size(); d-- > 0;) body = For::make(vars[d], shape[d], body);
+    return body;
+  }
+};
+
+class Lowering {
+ public:
+  explicit Lowering(const Graph& g) : graph_(g), names_(displayNames(g)) {}
+
+  Module run() {
+    module_.name = graph_.name();
+    declareBuffers();
+    for (const auto& n : graph_.nodes())
+      if (!n->isLeaf()) lowerNode(n.get());
+    // Outputs whose value lives elsewhere (a parameter, an input, a value
+    // already stored to another output) get a copy kernel.
+    for (const auto& o : graph_.outputs())
+      if (bufferOf_.at(o.value) != o.name) copy(o.name, o.value, "output_" + o.name);
+    for (const auto& u : graph_.updates()) copy(u.parameter->name, u.value, "update_" + u.parameter->name);
+    return std::move(module_);
+  }
+
+ private:
+  void declare(const std::string& name, const TensorType& type, BufferKind kind, std::vector<float> init = {}) {
+    if (module_.findBuffer(name)) fail("lowering: two buffers named '{}' in graph @{}", name, graph_.name());
+    module_.buffers.push_back({name, scalarType(type.dtype), type.size(), kind, std::move(init)});
+  }
+
+  void declareBuffers() {
+    std::unordered_map<const Node*, const GraphOutput*> firstOutput;
+    for (const auto& o : graph_.outputs()) firstOutput.emplace(o.value, &o);
+    for (const auto& n : graph_.nodes()) {
+      const Node* node = n.get();
+      switch (node->op) {
+        case Op::Input: declare(node->name, node->type, BufferKind::Input); break;
+        case Op::Parameter: declare(node->name, node->type, BufferKind::Parameter); break;
+        case Op::Constant:
+          if (node->isSplat()) continue;
+          declare(names_[node->id], node->type, BufferKind::Constant, node->values);
+          break;
+        default: {
+          auto it = firstOutput.find(node);
+          std::string name = it != firstOutput.end() ? it->second->name : "t" + names_[node->id];
+          declare(name, node->type, it != firstOutput.end() ? BufferKind::Output : BufferKind::Temp);
+          bufferOf_[node] = name;
+          continue;
+        }
+      }
+      bufferOf_[node] = node->isLeaf() ? (node->op == Op::Constant ? names_[node->id] : node->name) : "";
+    }
+    for (const auto& o : graph_.outputs())
+      if (bufferOf_.at(o.value) != o.name) declare(o.name, o.value->type, BufferKind::Output);
+  }
+
+  // The value of operand `x` at the nest's current point.
+  Expr read(const Node* x, const LoopNest& nest) {
+    if (x->isSplat()) return f32(x->splatValue());
+    return Load::make(bufferOf_.at(x), scalarType(x->type.dtype), nest.index(x->type.shape));
+  }
+
+  Expr scalarOp(const Node* n, const std::vector<Expr>& in) {
+    switch (n->op) {
+      case Op::Neg: return Unary::make(UnaryOp::Neg, in[0]);
+      case Op::Abs: return Unary::make(UnaryOp::Abs, in[0]);
+      case Op::Sign: return Unary::make(UnaryOp::Sign, in[0]);
+      case Op::Tanh: return Unary::make(UnaryOp::Tanh, in[0]);
+      case Op::Square: return in[0] * in[0];
+      case Op::Add: return in[0] + in[1];
+      case Op::Sub: return in[0] - in[1];
+      case Op::Mul: return in[0] * in[1];
+      case Op::Div: return in[0] / in[1];
+      case Op::Broadcast: return in[0];
+      default: fail("lowering: {} is not elementwise", opName(n->op));
+    }
+  }
+
+  void addKernel(const Node* n, std::vector<Stmt> body) {
+    std::vector<std::string> origin{names_[n->id]};
+    module_.kernels.push_back({std::string(opName(n->op)) + "_" + names_[n->id], origin, Block::make(std::move(body))});
+  }
+
+  void lowerNode(const Node* n) {
+    const std::string& out = bufferOf_.at(n);
+    switch (opClass(n->op)) {
+      case OpClass::Unary:
+      case OpClass::Binary:
+      case OpClass::Broadcast: {
+        LoopNest nest(n->type.shape, "i");
+        std::vector<Expr> in;
+        for (const Node* x : n->inputs) in.push_back(read(x, nest));
+        return addKernel(n, {nest.wrap(Store::make(out, nest.index(n->type.shape), scalarOp(n, in)))});
+      }
+      case OpClass::Reduce: return lowerReduce(n, out);
+      case OpClass::MatMul: return lowerMatMul(n, out);
+      case OpClass::Leaf: return;
+    }
+  }
+
+  // out = init; for each point p of the operand: out[reduced p] ⊕= x[p].
+  void lowerReduce(const Node* n, const std::string& out) {
+    const Node* x = n->inputs[0];
+    LoopNest outer(n->type.shape, "i"), inner(x->type.shape, "r");
+    float init = n->op == Op::Max ? -std::numeric_limits<float>::infinity() : 0.0f;
+    Expr acc = Load::make(out, ScalarType::F32, inner.index(n->type.shape));
+    Expr v = read(x, inner);
+    Expr next = n->op == Op::Max ? Binary::make(BinaryOp::Max, acc, v) : acc + v;
+    std::vector<Stmt> body{outer.wrap(Store::make(out, outer.index(n->type.shape), f32(init))),
+                           inner.wrap(Store::make(out, inner.index(n->type.shape), next))};
+    if (n->op == Op::Mean) {
+      Expr idx = outer.index(n->type.shape);
+      float count = float(x->type.size() / n->type.size());
+      body.push_back(outer.wrap(Store::make(out, idx, Load::make(out, ScalarType::F32, idx) / f32(count))));
+    }
+    addKernel(n, std::move(body));
+  }
+
+  // C[i,j] = Σ_k op(A)[i,k] · op(B)[k,j], accumulated in k order.
+  void lowerMatMul(const Node* n, const std::string& out) {
+    const Node *a = n->inputs[0], *b = n->inputs[1];
+    int64_t m = n->type.shape[0], cols = n->type.shape[1];
+    int64_t k = n->transposeA ? a->type.shape[0] : a->type.shape[1];
+    Expr i = Var::make("i"), j = Var::make("j"), kk = Var::make("k");
+    Expr aIdx = n->transposeA ? kk * i64(m) + i : i * i64(k) + kk;
+    Expr bIdx = n->transposeB ? j * i64(k) + kk : kk * i64(cols) + j;
+    Expr cIdx = i * i64(cols) + j;
+    Expr acc = Load::make(out, ScalarType::F32, cIdx);
+    Expr prod = Load::make(bufferOf_.at(a), ScalarType::F32, aIdx) * Load::make(bufferOf_.at(b), ScalarType::F32, bIdx);
+    Stmt inner = Block::make({Store::make(out, cIdx, f32(0)), For::make("k", k, Store::make(out, cIdx, acc + prod))});
+    addKernel(n, {For::make("i", m, For::make("j", cols, inner))});
+  }
+
+  void copy(const std::string& to, const Node* from, const std::string& kernelName) {
+    LoopNest nest(from->type.shape, "i");
+    Expr idx = nest.index(from->type.shape);
+    module_.kernels.push_back({kernelName, {names_[from->id]}, nest.wrap(Store::make(to, idx, read(from, nest)))});
+  }
+
+  const Graph& graph_;
+  std::vector<std::string> names_;
+  std::unordered_map<const Node*, std::string> bufferOf_;
+  Module module_;
+};
+
+}  // namespace
+
+Module lowerToLoops(const Graph& graph) { return Lowering(graph).run(); }
+
+}  // namespace sigma

@@ -1,0 +1,94 @@
+#include "passes/PassManager.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "ir/Error.h"
+#include "ir/GraphPrinter.h"
+#include "ir/GraphVerifier.h"
+#include "ir/LoopPrinter.h"
+#include "ir/LoopVerifier.h"
+
+namespace sigma {
+
+const PassInfo* findPass(const std::string& name) {
+  for (const PassInfo& p : passRegistry())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+std::vector<const PassInfo*> resolvePasses(const std::vector<std::string>& names) {
+  std::vector<const PassInfo*> out;
+  for (const std::string& n : names) {
+    const PassInfo* p = findPass(n);
+    if (!p) {
+      std::string known;
+      for (const PassInfo& q : passRegistry()) known += (known.empty() ? "" : ", ") + q.name;
+      fail("unknown pass '{}' (known passes: {})", n, known);
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::string IRUnit::text() const { return level == IRLevel::Graph ? printGraph(graph) : printModule(loops); }
+
+PassManager::PassManager(PassOptions options) : options_(std::move(options)) {
+  if (!options_.print) options_.print = [](const std::string& s) { fmt::print(stderr, "{}", s); };
+  if (!options_.dumpDir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.dumpDir, ec);
+    if (ec) fail("--dump-dir {}: cannot create the directory: {}", options_.dumpDir, ec.message());
+  }
+}
+
+void PassManager::recordStage(const std::string& name, const std::string& text, const std::string& extension,
+                              double ms) {
+  timings_.push_back({name, ms});
+  if (options_.printAfterAll || options_.printAfter.count(name))
+    options_.print(fmt::format("// ----- IR after {} -----\n{}", name, text));
+  if (!options_.dumpDir.empty()) {
+    auto path = std::filesystem::path(options_.dumpDir) / fmt::format("{:02d}-{}.{}", ++dumpCounter_, name, extension);
+    std::ofstream out(path);
+    out << text;
+    if (!out) fail("--dump-dir: cannot write {}", path.string());
+  }
+}
+
+void PassManager::after(const std::string& name, const IRUnit& unit, double ms) {
+  // The verifier runs after every pass: a pass that breaks the IR is named.
+  try {
+    if (unit.level == IRLevel::Graph) verifyGraph(unit.graph);
+    else verifyModule(unit.loops);
+  } catch (const Error& e) {
+    fail("the IR is invalid after pass '{}': {}", name, e.what());
+  }
+  bool wantsText = options_.printAfterAll || options_.printAfter.count(name) || !options_.dumpDir.empty();
+  recordStage(name, wantsText ? unit.text() : std::string(), unit.level == IRLevel::Graph ? "sg" : "sl", ms);
+}
+
+void PassManager::run(IRUnit& unit, const std::vector<const PassInfo*>& passes) {
+  for (const PassInfo* p : passes) {
+    if (options_.noFusion && p->isFusion) continue;
+    if (p->level != unit.level)
+      fail("pass '{}' works on the {} IR, but the IR is already {}", p->name,
+           p->level == IRLevel::Graph ? "graph" : "loop", unit.level == IRLevel::Graph ? "graph IR" : "lowered to loops");
+    auto t0 = std::chrono::steady_clock::now();
+    p->run(unit);
+    after(p->name, unit, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+}
+
+std::string PassManager::timingReport() const {
+  double total = 0;
+  for (const PassTiming& t : timings_) total += t.milliseconds;
+  std::string s = fmt::format("===== Sigma pass timing =====\n{:>10}  {:>6}  {}\n", "ms", "%", "stage / pass");
+  for (const PassTiming& t : timings_)
+    s += fmt::format("{:>10.3f}  {:>5.1f}%  {}\n", t.milliseconds, total > 0 ? 100 * t.milliseconds / total : 0, t.name);
+  return s + fmt::format("{:>10.3f}  100.0%  total\n", total);
+}
+
+}  // namespace sigma

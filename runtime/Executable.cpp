@@ -1,0 +1,67 @@
+#include "runtime/Executable.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "codegen/JitModule.h"
+#include "ir/Error.h"
+#include "runtime/Interpreter.h"
+
+namespace sigma {
+
+namespace {
+int64_t elementBytes(loop::ScalarType t) { return t == loop::ScalarType::I64 ? 8 : t == loop::ScalarType::Bool ? 1 : 4; }
+int64_t alignUp(int64_t n) { return (n + 63) & ~int64_t(63); }
+void freeArena(std::byte* p) { std::free(p); }
+}  // namespace
+
+Executable::Executable(loop::Module module, const ExecutableOptions& options)
+    : module_(std::move(module)), backend_(options.backend), arena_(nullptr, freeArena) {
+  std::vector<int64_t> offsets;
+  for (const auto& b : module_.buffers) {
+    offsets.push_back(arenaBytes_);
+    arenaBytes_ += alignUp(std::max<int64_t>(b.size, 1) * elementBytes(b.type));
+  }
+  arena_.reset(static_cast<std::byte*>(std::aligned_alloc(64, size_t(std::max<int64_t>(arenaBytes_, 64)))));
+  if (!arena_) fail("executable @{}: cannot allocate a {}-byte arena", module_.name, arenaBytes_);
+  std::memset(arena_.get(), 0, size_t(arenaBytes_));
+  for (size_t i = 0; i < module_.buffers.size(); ++i) {
+    pointers_.push_back(arena_.get() + offsets[i]);
+    const auto& b = module_.buffers[i];
+    if (b.kind == loop::BufferKind::Constant) std::memcpy(pointers_.back(), b.init.data(), b.init.size() * sizeof(float));
+  }
+  if (backend_ == Backend::JIT) jit_ = codegen::JitModule::compile(module_, {.optLevel = options.optLevel});
+}
+
+Executable::~Executable() = default;
+
+void Executable::run() {
+  if (jit_) jit_->entry()(pointers_.data());
+  else interpret(module_, pointers_.data());
+}
+
+const loop::Buffer& Executable::buffer(const std::string& name, loop::ScalarType type) const {
+  const loop::Buffer* b = module_.findBuffer(name);
+  if (!b) fail("executable @{}: no buffer named '{}'", module_.name, name);
+  if (b->type != type)
+    fail("executable @{}: buffer '{}' holds {}, not {}", module_.name, name, loop::scalarTypeName(b->type),
+         loop::scalarTypeName(type));
+  return *b;
+}
+
+std::span<float> Executable::f32(const std::string& name) {
+  const loop::Buffer& b = buffer(name, loop::ScalarType::F32);
+  return {static_cast<float*>(pointers_[module_.bufferIndex(name)]), size_t(b.size)};
+}
+
+std::span<const float> Executable::f32(const std::string& name) const {
+  const loop::Buffer& b = buffer(name, loop::ScalarType::F32);
+  return {static_cast<const float*>(pointers_[module_.bufferIndex(name)]), size_t(b.size)};
+}
+
+std::span<int32_t> Executable::i32(const std::string& name) {
+  const loop::Buffer& b = buffer(name, loop::ScalarType::I32);
+  return {static_cast<int32_t*>(pointers_[module_.bufferIndex(name)]), size_t(b.size)};
+}
+
+}  // namespace sigma

@@ -1,0 +1,57 @@
+// A loop-IR module made runnable: every buffer in one 64-byte-aligned arena
+// (allocated and zeroed once, so steps never allocate), constants filled
+// in, and an entry point that is either JIT-compiled native code or the
+// reference interpreter.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ir/LoopIR.h"
+
+namespace sigma::codegen {
+class JitModule;
+}
+
+namespace sigma {
+
+enum class Backend { JIT, Interpreter };
+
+struct ExecutableOptions {
+  Backend backend = Backend::JIT;
+  int optLevel = 3;
+};
+
+class Executable {
+ public:
+  Executable(loop::Module module, const ExecutableOptions& options = {});
+  ~Executable();
+  Executable(const Executable&) = delete;
+  Executable& operator=(const Executable&) = delete;
+
+  void run();  // one call of the entry point: every kernel once, in order
+
+  const loop::Module& module() const { return module_; }
+  Backend backend() const { return backend_; }
+  // The storage of a buffer by name; throws sigma::Error naming it if absent.
+  std::span<float> f32(const std::string& name);
+  std::span<const float> f32(const std::string& name) const;
+  std::span<int32_t> i32(const std::string& name);
+  int64_t arenaBytes() const { return arenaBytes_; }
+  const codegen::JitModule* jit() const { return jit_.get(); }
+
+ private:
+  const loop::Buffer& buffer(const std::string& name, loop::ScalarType type) const;
+
+  loop::Module module_;
+  Backend backend_;
+  std::unique_ptr<std::byte[], void (*)(std::byte*)> arena_;
+  int64_t arenaBytes_ = 0;
+  std::vector<void*> pointers_;  // pointers_[i]: storage of module_.buffers[i]
+  std::unique_ptr<codegen::JitModule> jit_;
+};
+
+}  // namespace sigma

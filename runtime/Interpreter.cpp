@@ -1,0 +1,462 @@
+// The interpreter compiles each kernel, once per call, into a tree of small
+// closures: every expression node becomes a function pointer specialized for
+// its operation and type, with buffer names resolved to module buffer
+// indices and loop variables to frame slots. Executing then does no name
+// lookups and no type dispatch beyond one indirect call per node.
+//
+// Semantics beyond LoopIR.h's header comment, chosen to be well defined
+// everywhere so that the interpreter can serve as the oracle:
+//  - i32/i64 + - * and neg/abs wrap around (two's complement, as LLVM's
+//    add/sub/mul without nsw); division or remainder by zero and MIN / -1
+//    throw sigma::Error.
+//  - f32 -> int casts truncate and saturate, NaN giving 0 (llvm.fptosi.sat);
+//    i64 -> i32 keeps the low 32 bits.
+//  - f32 comparisons are C's: <, <=, == are false on NaN, != is true.
+//  - select evaluates both arms (as LLVM's select does), so an
+//    out-of-bounds load in the arm not taken is still an error.
+//  - const buffers are read from their `init` values; buffers[i] of a const
+//    buffer is not read (it may be null).
+#include "runtime/Interpreter.h"
+
+#include <cmath>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <tuple>
+#include <type_traits>
+
+#include "ir/Error.h"
+#include "ir/LoopPrinter.h"
+
+namespace sigma {
+
+using namespace loop;
+
+namespace {
+
+union Value {
+  float f;
+  int32_t i32;
+  int64_t i64;
+  bool b;
+};
+
+template <typename T>
+T get(Value v) {
+  if constexpr (std::is_same_v<T, float>) return v.f;
+  if constexpr (std::is_same_v<T, int32_t>) return v.i32;
+  if constexpr (std::is_same_v<T, int64_t>) return v.i64;
+  if constexpr (std::is_same_v<T, bool>) return v.b;
+}
+
+template <typename T>
+Value wrap(T x) {
+  Value v;
+  if constexpr (std::is_same_v<T, float>) v.f = x;
+  if constexpr (std::is_same_v<T, int32_t>) v.i32 = x;
+  if constexpr (std::is_same_v<T, int64_t>) v.i64 = x;
+  if constexpr (std::is_same_v<T, bool>) v.b = x;
+  return v;
+}
+
+struct BufferRef {
+  void* data = nullptr;
+  int64_t size = 0;
+};
+
+struct Ctx {
+  int64_t* vars;             // loop variables by slot (= loop depth)
+  const BufferRef* buffers;  // by module buffer index
+  const Module* module;
+  const Kernel* kernel;
+};
+
+struct Node;
+using EvalFn = Value (*)(const Node&, Ctx&);
+
+struct Node {
+  EvalFn eval = nullptr;
+  Value imm{};
+  int slot = 0;  // Var: frame slot; Load: buffer index
+  const Node *a = nullptr, *b = nullptr, *c = nullptr;
+};
+
+inline Value run(const Node* n, Ctx& c) { return n->eval(*n, c); }
+
+[[noreturn]] void failIn(const Ctx& c, const std::string& message) {
+  throw Error(fmt::format("interpret: kernel {}: {}", printName('@', c.kernel->name), message));
+}
+
+[[noreturn]] void outOfBounds(const Ctx& c, const char* access, int buffer, int64_t index) {
+  const Buffer& b = c.module->buffers[size_t(buffer)];
+  failIn(c, fmt::format("{} {}[{}] is out of bounds (the buffer has {} elements)", access, printName('%', b.name),
+                        index, b.size));
+}
+
+// ------------------------------------------------------------- leaves
+
+Value evalImm(const Node& n, Ctx&) { return n.imm; }
+Value evalVar(const Node& n, Ctx& c) { return wrap<int64_t>(c.vars[n.slot]); }
+
+template <typename T>
+Value evalLoad(const Node& n, Ctx& c) {
+  int64_t i = run(n.a, c).i64;
+  const BufferRef& b = c.buffers[n.slot];
+  if (i < 0 || i >= b.size) outOfBounds(c, "load from", n.slot, i);
+  return wrap<T>(static_cast<const T*>(b.data)[i]);
+}
+
+// ---------------------------------------------------------- arithmetic
+
+// Two's complement wraparound without signed-overflow UB.
+template <typename T>
+T wrapping(uint64_t x) {
+  return static_cast<T>(static_cast<std::make_unsigned_t<T>>(x));
+}
+
+template <UnaryOp Op, typename T>
+Value evalUnary(const Node& n, Ctx& c) {
+  T x = get<T>(run(n.a, c));
+  if constexpr (std::is_same_v<T, float>) {
+    switch (Op) {
+      case UnaryOp::Neg: return wrap(-x);
+      case UnaryOp::Abs: return wrap(std::fabs(x));
+      case UnaryOp::Sign: return wrap(x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : 0.0f);  // NaN -> 0
+      case UnaryOp::Tanh: return wrap(::tanhf(x));
+      case UnaryOp::Exp: return wrap(::expf(x));
+      case UnaryOp::Log: return wrap(::logf(x));
+      case UnaryOp::Sqrt: return wrap(::sqrtf(x));
+    }
+  } else {
+    if (Op == UnaryOp::Neg || (Op == UnaryOp::Abs && x < 0)) return wrap(wrapping<T>(0 - uint64_t(x)));
+    if (Op == UnaryOp::Abs) return wrap(x);
+  }
+  failIn(c, fmt::format("{} of a non-f32 operand", unaryOpName(Op)));
+}
+
+// llvm.minimum / llvm.maximum: NaN in, NaN out; -0 orders below +0.
+float minimum(float a, float b) {
+  if (std::isnan(a) || std::isnan(b)) return a + b;
+  if (a == b) return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+float maximum(float a, float b) {
+  if (std::isnan(a) || std::isnan(b)) return a + b;
+  if (a == b) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+
+template <BinaryOp Op, typename T>
+Value evalBinary(const Node& n, Ctx& c) {
+  T x = get<T>(run(n.a, c)), y = get<T>(run(n.b, c));
+  switch (Op) {
+    case BinaryOp::Lt: return wrap(x < y);
+    case BinaryOp::Le: return wrap(x <= y);
+    case BinaryOp::Eq: return wrap(x == y);
+    case BinaryOp::Ne: return wrap(x != y);
+    default: break;
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    // Each operation is its own statement, so no compiler may fuse a
+    // multiply into a following add (FMA contraction is per expression).
+    switch (Op) {
+      case BinaryOp::Add: return wrap(x + y);
+      case BinaryOp::Sub: return wrap(x - y);
+      case BinaryOp::Mul: return wrap(x * y);
+      case BinaryOp::Div: return wrap(x / y);
+      case BinaryOp::Min: return wrap(minimum(x, y));
+      case BinaryOp::Max: return wrap(maximum(x, y));
+      default: break;
+    }
+  } else if constexpr (!std::is_same_v<T, bool>) {
+    switch (Op) {
+      case BinaryOp::Add: return wrap(wrapping<T>(uint64_t(x) + uint64_t(y)));
+      case BinaryOp::Sub: return wrap(wrapping<T>(uint64_t(x) - uint64_t(y)));
+      case BinaryOp::Mul: return wrap(wrapping<T>(uint64_t(x) * uint64_t(y)));
+      case BinaryOp::Div:
+      case BinaryOp::Mod:
+        if (y == 0) failIn(c, fmt::format("{} by zero", binaryOpName(Op)));
+        if (y == -1 && x == std::numeric_limits<T>::min())
+          failIn(c, fmt::format("{} overflows: {} by -1", binaryOpName(Op), x));
+        return wrap(T(Op == BinaryOp::Div ? x / y : x % y));
+      case BinaryOp::Min: return wrap(x < y ? x : y);
+      case BinaryOp::Max: return wrap(x > y ? x : y);
+      default: break;
+    }
+  }
+  failIn(c, fmt::format("{} of unsupported operands", binaryOpName(Op)));
+}
+
+Value evalSelect(const Node& n, Ctx& c) {
+  bool cond = run(n.a, c).b;
+  Value t = run(n.b, c), f = run(n.c, c);
+  return cond ? t : f;
+}
+
+template <typename To>
+To saturatingFromFloat(float x) {
+  if (std::isnan(x)) return 0;
+  // 2^31 and 2^63 are exact in f32; the bounds are checked before converting.
+  constexpr float limit = std::is_same_v<To, int32_t> ? 2147483648.0f : 9223372036854775808.0f;
+  if (x >= limit) return std::numeric_limits<To>::max();
+  if (x < -limit) return std::numeric_limits<To>::min();
+  return static_cast<To>(x);
+}
+
+template <typename From, typename To>
+Value evalCast(const Node& n, Ctx& c) {
+  From x = get<From>(run(n.a, c));
+  if constexpr (std::is_same_v<From, float> && !std::is_same_v<To, float>)
+    return wrap(saturatingFromFloat<To>(x));
+  else
+    return wrap(static_cast<To>(x));  // int -> f32 rounds to nearest; i64 -> i32 wraps (C++20)
+}
+
+// ------------------------------------------------------------ dispatch
+
+// Calls f.template operator()<T>() with T the C++ type of a numeric type
+// (the compiler rejects bool operands before dispatching).
+template <typename F>
+auto withNumericType(ScalarType t, F f) {
+  if (t == ScalarType::F32) return f.template operator()<float>();
+  if (t == ScalarType::I32) return f.template operator()<int32_t>();
+  return f.template operator()<int64_t>();
+}
+
+template <typename T>
+EvalFn unaryFn(UnaryOp op) {
+  switch (op) {
+#define SIGMA_UNARY(o) case UnaryOp::o: return &evalUnary<UnaryOp::o, T>;
+    SIGMA_UNARY(Neg) SIGMA_UNARY(Abs) SIGMA_UNARY(Sign) SIGMA_UNARY(Tanh) SIGMA_UNARY(Exp) SIGMA_UNARY(Log)
+    SIGMA_UNARY(Sqrt)
+#undef SIGMA_UNARY
+  }
+  return nullptr;
+}
+
+template <typename T>
+EvalFn binaryFn(BinaryOp op) {
+  switch (op) {
+#define SIGMA_BINARY(o) case BinaryOp::o: return &evalBinary<BinaryOp::o, T>;
+    SIGMA_BINARY(Add) SIGMA_BINARY(Sub) SIGMA_BINARY(Mul) SIGMA_BINARY(Div) SIGMA_BINARY(Mod) SIGMA_BINARY(Min)
+    SIGMA_BINARY(Max) SIGMA_BINARY(Lt) SIGMA_BINARY(Le) SIGMA_BINARY(Eq) SIGMA_BINARY(Ne)
+#undef SIGMA_BINARY
+  }
+  return nullptr;
+}
+
+// --------------------------------------------------------- statements
+
+struct StmtCode;
+using StoreFn = void (*)(const StmtCode&, Ctx&);
+
+struct StmtCode {
+  StmtKind kind = StmtKind::Block;
+  int slot = 0;                // For: the loop variable's frame slot
+  int64_t extent = 0;          // For
+  std::vector<StmtCode> body;  // For: one statement; Block: its statements
+  int buffer = 0;              // Store
+  const Node *index = nullptr, *value = nullptr;
+  StoreFn store = nullptr;
+};
+
+template <typename T>
+void execStore(const StmtCode& s, Ctx& c) {
+  int64_t i = run(s.index, c).i64;
+  T v = get<T>(run(s.value, c));
+  const BufferRef& b = c.buffers[s.buffer];
+  if (i < 0 || i >= b.size) outOfBounds(c, "store to", s.buffer, i);
+  static_cast<T*>(b.data)[i] = v;
+}
+
+void exec(const StmtCode& s, Ctx& c) {
+  switch (s.kind) {
+    case StmtKind::For:
+      for (int64_t i = 0; i < s.extent; ++i) {
+        c.vars[s.slot] = i;
+        exec(s.body[0], c);
+      }
+      return;
+    case StmtKind::Store: return s.store(s, c);
+    case StmtKind::Block:
+      for (const StmtCode& child : s.body) exec(child, c);
+      return;
+  }
+}
+
+// ------------------------------------------------------------ compiling
+
+// Resolves one kernel's names and types into closures; rejects what it
+// cannot run (unknown names, bool buffers, operand type mismatches), since
+// the interpreter may be handed a module that was never verified.
+class KernelCompiler {
+ public:
+  KernelCompiler(const Module& m, const Kernel& k, const std::vector<BufferRef>& refs)
+      : module_(m), kernel_(k), refs_(refs) {}
+
+  StmtCode compile(const Stmt& s) {
+    if (!s) fail("null statement");
+    StmtCode code;
+    code.kind = s->kind;
+    if (const For* f = as<For>(s)) {
+      code.slot = int(scope_.size());
+      code.extent = f->extent;
+      scope_.push_back(f->var);
+      depth_ = std::max(depth_, int(scope_.size()));
+      code.body.push_back(compile(f->body));
+      scope_.pop_back();
+    } else if (const Store* st = as<Store>(s)) {
+      code.buffer = buffer(st->buffer, "store to");
+      const Buffer& b = module_.buffers[size_t(code.buffer)];
+      if (b.kind == BufferKind::Constant) fail(fmt::format("stores into const buffer {}", printName('%', b.name)));
+      code.index = index(st->index);
+      code.value = compile(st->value);
+      if (st->value->type != b.type)
+        fail(fmt::format("stores a {} value into {} of type {}", scalarTypeName(st->value->type),
+                         printName('%', b.name), scalarTypeName(b.type)));
+      code.store = withNumericType(b.type, []<typename T>() -> StoreFn { return &execStore<T>; });
+    } else {
+      for (const Stmt& child : as<Block>(s)->stmts) code.body.push_back(compile(child));
+    }
+    return code;
+  }
+
+  int depth() const { return depth_; }
+
+ private:
+  [[noreturn]] void fail(const std::string& message) const {
+    throw Error(fmt::format("interpret: kernel {}: {}", printName('@', kernel_.name), message));
+  }
+
+  int buffer(const std::string& name, const char* access) const {
+    int i = module_.bufferIndex(name);
+    if (i < 0) fail(fmt::format("{} unknown buffer {}", access, printName('%', name)));
+    if (!refs_[size_t(i)].data && refs_[size_t(i)].size > 0)
+      fail(fmt::format("{} {}, which has no storage (a null pointer)", access, printName('%', name)));
+    return i;
+  }
+
+  const Node* index(const Expr& e) {
+    const Node* n = compile(e);
+    if (e->type != ScalarType::I64) fail(fmt::format("index {} is not i64", printExpr(e)));
+    return n;
+  }
+
+  void typeError(const Expr& e) const { fail(fmt::format("ill-typed expression {}", printExpr(e))); }
+
+  const Node* compile(const Expr& e) {
+    if (!e) fail("null expression");
+    Node& n = nodes_.emplace_back();
+    switch (e->kind) {
+      case ExprKind::FloatImm: n.eval = &evalImm, n.imm.f = as<FloatImm>(e)->value; break;
+      case ExprKind::IntImm: n.eval = &evalImm, n.imm.i64 = as<IntImm>(e)->value; break;
+      case ExprKind::Var: {
+        const std::string& name = as<Var>(e)->name;
+        n.slot = -1;
+        for (size_t d = scope_.size(); d-- > 0 && n.slot < 0;)  // innermost first
+          if (scope_[d] == name) n.slot = int(d);
+        if (n.slot < 0) fail(fmt::format("loop variable {} is not in scope", printName('%', name)));
+        n.eval = &evalVar;
+        break;
+      }
+      case ExprKind::Load: {
+        const Load* l = as<Load>(e);
+        n.slot = buffer(l->buffer, "load from");
+        if (module_.buffers[size_t(n.slot)].type != l->type) typeError(e);
+        n.a = index(l->index);
+        n.eval = withNumericType(l->type, []<typename T>() -> EvalFn { return &evalLoad<T>; });
+        break;
+      }
+      case ExprKind::Unary: {
+        const Unary* u = as<Unary>(e);
+        n.a = compile(u->a);
+        bool intOk = u->op == UnaryOp::Neg || u->op == UnaryOp::Abs;
+        if ((u->a->type != ScalarType::F32 && !intOk) || u->a->type == ScalarType::Bool || u->type != u->a->type)
+          typeError(e);
+        n.eval = withNumericType(u->a->type, [&]<typename T>() { return unaryFn<T>(u->op); });
+        break;
+      }
+      case ExprKind::Binary: {
+        const Binary* b = as<Binary>(e);
+        n.a = compile(b->a), n.b = compile(b->b);
+        ScalarType t = b->a->type;
+        if (t != b->b->type || b->type != (isComparison(b->op) ? ScalarType::Bool : t)) typeError(e);
+        if (t == ScalarType::F32 && b->op == BinaryOp::Mod) typeError(e);
+        if (t == ScalarType::Bool) {
+          if (b->op != BinaryOp::Eq && b->op != BinaryOp::Ne) typeError(e);
+          n.eval = binaryFn<bool>(b->op);
+        } else {
+          n.eval = withNumericType(t, [&]<typename T>() { return binaryFn<T>(b->op); });
+        }
+        break;
+      }
+      case ExprKind::Select: {
+        const Select* s = as<Select>(e);
+        n.a = compile(s->cond), n.b = compile(s->trueValue), n.c = compile(s->falseValue);
+        if (s->cond->type != ScalarType::Bool || s->trueValue->type != s->falseValue->type) typeError(e);
+        n.eval = &evalSelect;
+        break;
+      }
+      case ExprKind::Cast: {
+        const Cast* c = as<Cast>(e);
+        n.a = compile(c->a);
+        if (c->type == ScalarType::Bool || c->a->type == ScalarType::Bool) typeError(e);
+        n.eval = withNumericType(c->a->type, [&]<typename From>() {
+          return withNumericType(c->type, []<typename To>() -> EvalFn { return &evalCast<From, To>; });
+        });
+        break;
+      }
+    }
+    return &n;
+  }
+
+  const Module& module_;
+  const Kernel& kernel_;
+  const std::vector<BufferRef>& refs_;
+  std::deque<Node> nodes_;  // a deque: children keep their addresses as it grows
+  std::vector<std::string> scope_;
+  int depth_ = 0;
+};
+
+}  // namespace
+
+void interpret(const Module& module, void* const* buffers) {
+  // Const buffers come from their init values, converted to the element
+  // type (a deque, so that earlier buffers keep their addresses).
+  std::deque<std::tuple<std::vector<float>, std::vector<int32_t>, std::vector<int64_t>>> constants;
+  std::vector<BufferRef> refs(module.buffers.size());
+  for (size_t i = 0; i < module.buffers.size(); ++i) {
+    const Buffer& b = module.buffers[i];
+    if (b.type == ScalarType::Bool)
+      throw Error(fmt::format("interpret: buffer {} holds bool, which has no storage type", printName('%', b.name)));
+    refs[i].size = b.size;
+    if (b.kind != BufferKind::Constant) {
+      refs[i].data = buffers ? buffers[i] : nullptr;
+      continue;
+    }
+    if (int64_t(b.init.size()) != b.size)
+      throw Error(fmt::format("interpret: const buffer {} has {} init values for {} elements", printName('%', b.name),
+                              b.init.size(), b.size));
+    withNumericType(b.type, [&]<typename T>() {
+      std::vector<T>& storage = std::get<std::vector<T>>(constants.emplace_back());
+      storage.resize(b.init.size());
+      T* data = storage.data();
+      refs[i].data = data;
+      for (size_t j = 0; j < b.init.size(); ++j) {
+        if constexpr (std::is_same_v<T, float>)
+          data[j] = b.init[j];
+        else
+          data[j] = saturatingFromFloat<T>(b.init[j]);  // as an f32 -> int cast would
+      }
+    });
+  }
+  for (const Kernel& kernel : module.kernels) {
+    KernelCompiler compiler(module, kernel, refs);
+    StmtCode code = compiler.compile(kernel.body);
+    std::vector<int64_t> vars(size_t(compiler.depth()));
+    Ctx ctx{vars.data(), refs.data(), &module, &kernel};
+    exec(code, ctx);
+  }
+}
+
+}  // namespace sigma

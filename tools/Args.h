@@ -1,0 +1,89 @@
+// A small command-line parser for the sigma tool: `--name value`,
+// `--name=value` and boolean `--flag`. Every flag a command does not take
+// is an error naming it, so typos never pass silently.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ir/Error.h"
+
+namespace sigma::cli {
+
+class Args {
+ public:
+  Args(std::string command, std::vector<std::string> args) : command_(std::move(command)), args_(std::move(args)) {}
+
+  // The value of --name, removed from the remaining arguments.
+  std::optional<std::string> value(const std::string& name) {
+    for (size_t i = 0; i < args_.size(); ++i) {
+      if (args_[i] == "--" + name) {
+        if (i + 1 >= args_.size()) fail("sigma {}: --{} needs a value", command_, name);
+        std::string v = args_[i + 1];
+        args_.erase(args_.begin() + long(i), args_.begin() + long(i) + 2);
+        return v;
+      }
+      if (args_[i].rfind("--" + name + "=", 0) == 0) {
+        std::string v = args_[i].substr(name.size() + 3);
+        args_.erase(args_.begin() + long(i));
+        return v;
+      }
+    }
+    return std::nullopt;
+  }
+  std::string value(const std::string& name, const std::string& fallback) { return value(name).value_or(fallback); }
+
+  long long integer(const std::string& name, long long fallback) {
+    auto v = value(name);
+    if (!v) return fallback;
+    try {
+      size_t used = 0;
+      long long n = std::stoll(*v, &used);
+      if (used == v->size()) return n;
+    } catch (const std::exception&) {
+    }
+    fail("sigma {}: --{} expects an integer, got '{}'", command_, name, *v);
+  }
+
+  double number(const std::string& name, double fallback) {
+    auto v = value(name);
+    if (!v) return fallback;
+    try {
+      size_t used = 0;
+      double n = std::stod(*v, &used);
+      if (used == v->size()) return n;
+    } catch (const std::exception&) {
+    }
+    fail("sigma {}: --{} expects a number, got '{}'", command_, name, *v);
+  }
+
+  // True if the boolean --name was given (and removes it).
+  bool flag(const std::string& name) {
+    for (size_t i = 0; i < args_.size(); ++i)
+      if (args_[i] == "--" + name) return args_.erase(args_.begin() + long(i)), true;
+    return false;
+  }
+
+  // The next positional argument, if any.
+  std::optional<std::string> positional() {
+    for (size_t i = 0; i < args_.size(); ++i)
+      if (args_[i].rfind("--", 0) != 0) {
+        std::string v = args_[i];
+        args_.erase(args_.begin() + long(i));
+        return v;
+      }
+    return std::nullopt;
+  }
+
+  // Call once every known flag was taken: anything left is an error.
+  void finish() const {
+    if (!args_.empty()) fail("sigma {}: unknown argument '{}' (see sigma help)", command_, args_.front());
+  }
+
+ private:
+  std::string command_;
+  std::vector<std::string> args_;
+};
+
+}  // namespace sigma::cli

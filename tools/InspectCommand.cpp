@@ -1,0 +1,27 @@
+// sigma inspect: prints one stage of the seed network's training step.
+#include <fmt/format.h>
+
+#include "frontend/SeedNetwork.h"
+#include "tools/Commands.h"
+
+namespace sigma::cli {
+
+int inspectCommand(Args& args) {
+  const std::string emit = args.value("emit", "graph");
+  const bool timePasses = args.flag("time-passes");
+  args.finish();
+
+  Stage stage{};
+  bool known = false;
+  for (Stage s : {Stage::ForwardGraph, Stage::Graph, Stage::LoopIR, Stage::LLVMIR, Stage::Assembly})
+    if (emit == stageName(s)) stage = s, known = true;
+  if (!known) fail("sigma inspect: --emit takes forward, graph, loop, llvm or asm, not '{}'", emit);
+
+  TrainingStep step = compile(seedNetwork(), seedLoss(), seedOptimizer(), {.batch = 4});
+  fmt::print("{}", step.dump(stage));
+  if (timePasses)
+    for (const StageTiming& t : step.timings()) fmt::print(stderr, "{:>10.3f} ms  {}\n", t.milliseconds, t.stage);
+  return 0;
+}
+
+}  // namespace sigma::cli
