@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <utility>
 
 #include "codegen/JitModule.h"
 #include "frontend/TrainingGraph.h"
@@ -20,13 +21,14 @@ const char* stageName(Stage s) {
 }
 
 namespace {
-// Runs one step of the compilation pipeline and records how long it took.
-template <typename F>
-void timed(std::vector<StageTiming>& timings, const char* stage, F&& f) {
-  auto t0 = std::chrono::steady_clock::now();
-  f();
-  timings.push_back({stage, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count()});
-}
+// Milliseconds since the previous lap (or since construction).
+struct Stopwatch {
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+  double lap() {
+    auto now = std::chrono::steady_clock::now();
+    return std::chrono::duration<double, std::milli>(now - std::exchange(last, now)).count();
+  }
+};
 }  // namespace
 
 TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& loss, const Optimizer& optimizer,
@@ -39,24 +41,33 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
   Node* x = graph.find("x");
   if (!x || x->op != Op::Input) fail("compile: the model needs an input named 'x'");
 
-  // The pipeline, one step per line: each is timed, and the IR it produces is verified.
-  loop::Module module;
-  timed(step.timings_, "forward graph", [&] {
-    verifyGraph(graph);
-    step.forwardText_ = printGraph(graph);
-  });
-  timed(step.timings_, "training step (autodiff)", [&] {
-    graph.setName(graph.name() + "_step");
-    buildTrainingStep(builder, prediction, loss, optimizer);
-    verifyGraph(graph);
-  });
-  timed(step.timings_, "lower to loops", [&] {
-    module = lowerToLoops(graph);
-    verifyModule(module);
-  });
-  timed(step.timings_, options.backend == Backend::JIT ? "llvm codegen + jit" : "interpreter setup", [&] {
-    step.exec_ = std::make_unique<Executable>(std::move(module), ExecutableOptions{options.backend, options.optLevel});
-  });
+  // The pipeline, one step per line (Halide's Lower.cpp style): each stage
+  // is timed, verified, and can be printed or dumped (CompileOptions::passes).
+  PassManager pm(options.passes);
+  Stopwatch clock;
+  verifyGraph(graph);
+  step.forwardText_ = printGraph(graph);
+  pm.recordStage("forward", step.forwardText_, "sg", clock.lap());
+
+  graph.setName(graph.name() + "_step");
+  buildTrainingStep(builder, prediction, loss, optimizer);
+  verifyGraph(graph);
+  pm.recordStage("autodiff", printGraph(graph), "sg", clock.lap());
+
+  IRUnit unit;
+  unit.graph = cloneGraph(graph);
+  pm.run(unit, defaultPipeline());
+  clock.lap();
+  step.graphText_ = printGraph(unit.graph);
+
+  step.exec_ = std::make_unique<Executable>(std::move(unit.loops), ExecutableOptions{options.backend, options.optLevel});
+  if (const codegen::JitModule* jit = step.exec_->jit()) {
+    const bool wantsText = !options.passes.dumpDir.empty() || options.passes.printAfterAll;
+    pm.recordStage("llvm-jit", wantsText ? jit->llvmIR() : "", "ll", clock.lap());
+    if (!options.passes.dumpDir.empty()) pm.recordStage("asm", jit->assembly(), "s", clock.lap());
+  }
+  step.timings_ = pm.timings();
+  step.timingReport_ = pm.timingReport();
 
   // Seeded initialization, in the order the parameters were declared.
   Rng rng(options.seed);
@@ -119,7 +130,7 @@ std::vector<std::string> TrainingStep::parameterNames() const {
 std::string TrainingStep::dump(Stage stage) const {
   switch (stage) {
     case Stage::ForwardGraph: return forwardText_;
-    case Stage::Graph: return printGraph(*graph_);
+    case Stage::Graph: return graphText_;
     case Stage::LoopIR: return printModule(exec_->module());
     case Stage::LLVMIR:
     case Stage::Assembly:

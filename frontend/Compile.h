@@ -15,6 +15,7 @@
 #include "frontend/Loss.h"
 #include "frontend/Modules.h"
 #include "frontend/Optimizer.h"
+#include "passes/PassManager.h"
 #include "runtime/Executable.h"
 
 namespace sigma {
@@ -29,6 +30,8 @@ struct CompileOptions {
   uint64_t seed = 1;          // parameter initialization
   Backend backend = Backend::JIT;
   int optLevel = 3;
+  // --print-after-all, --dump-dir, --time-passes, --no-fusion, from C++.
+  PassOptions passes;
 };
 
 // Σw, Σ|w|, Σw², max|w|, exact zeros and the gradient's Σg² of one parameter,
@@ -44,12 +47,6 @@ struct StepResult {
   std::vector<WeightStats> weights;
 };
 
-// How long each stage of compilation took.
-struct StageTiming {
-  std::string stage;
-  double milliseconds;
-};
-
 class TrainingStep {
  public:
   // Copies one batch in, runs `steps` steps on it, returns the last step's result.
@@ -58,7 +55,9 @@ class TrainingStep {
   StepResult runInPlace();
 
   std::string dump(Stage stage) const;
-  const std::vector<StageTiming>& timings() const { return timings_; }
+  // Every stage and pass of the compilation, with its time (--time-passes).
+  const std::vector<PassTiming>& timings() const { return timings_; }
+  std::string timingReport() const { return timingReport_; }
 
   std::vector<std::string> parameterNames() const;
   std::span<float> parameter(const std::string& name) { return exec_->f32(name); }
@@ -78,9 +77,10 @@ class TrainingStep {
 
   std::unique_ptr<GraphBuilder> builder_;
   const Graph* graph_ = nullptr;
-  std::string forwardText_;
+  std::string forwardText_, graphText_;  // the forward graph; the step after graph passes
   std::unique_ptr<Executable> exec_;
-  std::vector<StageTiming> timings_;
+  std::vector<PassTiming> timings_;
+  std::string timingReport_;
   float lr_ = 0;
   int64_t batch_ = 0, inputSize_ = 0, targetSize_ = 0;
 };

@@ -30,6 +30,8 @@ struct PassInfo {
 
 // All passes, in the order of the default pipeline.
 const std::vector<PassInfo>& passRegistry();
+// The pipeline `compile` runs: graph passes, lower-to-loops, loop passes.
+std::vector<const PassInfo*> defaultPipeline();
 const PassInfo* findPass(const std::string& name);  // nullptr if unknown
 // Throws sigma::Error for an unknown name, listing the known ones.
 std::vector<const PassInfo*> resolvePasses(const std::vector<std::string>& names);

@@ -29,4 +29,11 @@ const std::vector<PassInfo>& passRegistry() {
   return passes;
 }
 
+std::vector<const PassInfo*> defaultPipeline() {
+  std::vector<const PassInfo*> out;
+  for (const PassInfo& p : passRegistry())
+    if (p.name.rfind("verify", 0) != 0) out.push_back(&p);
+  return out;
+}
+
 }  // namespace sigma

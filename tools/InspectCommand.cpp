@@ -8,7 +8,7 @@ namespace sigma::cli {
 
 int inspectCommand(Args& args) {
   const std::string emit = args.value("emit", "graph");
-  const bool timePasses = args.flag("time-passes");
+  PassOptions passes = passOptionsFromFlags(args);
   args.finish();
 
   Stage stage{};
@@ -17,10 +17,10 @@ int inspectCommand(Args& args) {
     if (emit == stageName(s)) stage = s, known = true;
   if (!known) fail("sigma inspect: --emit takes forward, graph, loop, llvm or asm, not '{}'", emit);
 
-  TrainingStep step = compile(seedNetwork(), seedLoss(), seedOptimizer(), {.batch = 4});
+  TrainingStep step = compile(seedNetwork(), seedLoss(), seedOptimizer(), {.batch = 4, .passes = passes});
   fmt::print("{}", step.dump(stage));
-  if (timePasses)
-    for (const StageTiming& t : step.timings()) fmt::print(stderr, "{:>10.3f} ms  {}\n", t.milliseconds, t.stage);
+  if (passes.timePasses) fmt::print(stderr, "{}", step.timingReport());
+  if (!passes.dumpDir.empty()) fmt::print(stderr, "sigma inspect: every stage was written to {}/\n", passes.dumpDir);
   return 0;
 }
 

@@ -17,11 +17,15 @@ commands:
               --interpret       run the loop IR on the reference interpreter instead of the JIT
   inspect   print one stage of the training step
               --emit forward|graph|loop|llvm|asm   (default graph)
-              --time-passes     print how long each compilation stage took (to stderr)
+              --time-passes     print how long each compilation stage and pass took (to stderr)
+              --dump-dir DIR    write every stage and pass, numbered, to DIR
   opt FILE  run passes on graph-IR (.sg) or loop-IR (.sl) text and print the result
               --passes a,b,c    the pipeline (see --list-passes)
               --print-after-all, --print-after PASS, --dump-dir DIR, --time-passes, --no-fusion
   help      this text
+
+inspect and train also take --print-after-all, --print-after PASS, --dump-dir DIR,
+--time-passes and --no-fusion.
 )";
 
 }  // namespace
