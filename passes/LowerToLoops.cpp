@@ -160,19 +160,34 @@ class Lowering {
     addKernel(n, std::move(body));
   }
 
-  // C[i,j] = Σ_k op(A)[i,k] · op(B)[k,j], accumulated in k order.
+  // C[i,j] = Σ_k op(A)[i,k] · op(B)[k,j], accumulated in increasing k.
+  // The loops run i, k, j: the innermost loop streams a row of B into a row
+  // of C, which vectorizes without reassociating any sum (each C[i,j] still
+  // adds its products in k order). A transposed B is first copied into a
+  // row-major temporary so that the inner loop stays contiguous.
   void lowerMatMul(const Node* n, const std::string& out) {
     const Node *a = n->inputs[0], *b = n->inputs[1];
     int64_t m = n->type.shape[0], cols = n->type.shape[1];
     int64_t k = n->transposeA ? a->type.shape[0] : a->type.shape[1];
     Expr i = Var::make("i"), j = Var::make("j"), kk = Var::make("k");
+    std::vector<Stmt> body;
+    std::string bBuffer = bufferOf_.at(b);
+    if (n->transposeB) {
+      std::string bt = out + ".bT";
+      declare(bt, {DType::F32, {k, cols}}, BufferKind::Temp);
+      body.push_back(For::make("k", k, For::make("j", cols, Store::make(bt, kk * i64(cols) + j,
+          Load::make(bBuffer, ScalarType::F32, j * i64(k) + kk)))));
+      bBuffer = bt;
+    }
     Expr aIdx = n->transposeA ? kk * i64(m) + i : i * i64(k) + kk;
-    Expr bIdx = n->transposeB ? j * i64(k) + kk : kk * i64(cols) + j;
     Expr cIdx = i * i64(cols) + j;
     Expr acc = Load::make(out, ScalarType::F32, cIdx);
-    Expr prod = Load::make(bufferOf_.at(a), ScalarType::F32, aIdx) * Load::make(bufferOf_.at(b), ScalarType::F32, bIdx);
-    Stmt inner = Block::make({Store::make(out, cIdx, f32(0)), For::make("k", k, Store::make(out, cIdx, acc + prod))});
-    addKernel(n, {For::make("i", m, For::make("j", cols, inner))});
+    Expr prod = Load::make(bufferOf_.at(a), ScalarType::F32, aIdx) *
+                Load::make(bBuffer, ScalarType::F32, kk * i64(cols) + j);
+    Stmt zero = For::make("j", cols, Store::make(out, cIdx, f32(0)));
+    Stmt accumulate = For::make("k", k, For::make("j", cols, Store::make(out, cIdx, acc + prod)));
+    body.push_back(For::make("i", m, Block::make({zero, accumulate})));
+    addKernel(n, std::move(body));
   }
 
   void copy(const std::string& to, const Node* from, const std::string& kernelName) {
