@@ -1,5 +1,7 @@
 #include "ir/LoopIR.h"
 
+#include <algorithm>
+
 #include "ir/Error.h"
 
 namespace sigma::loop {
@@ -94,6 +96,13 @@ Stmt Block::make(std::vector<Stmt> stmts) {
 const Buffer* Module::findBuffer(const std::string& name) const {
   int i = bufferIndex(name);
   return i < 0 ? nullptr : &buffers[i];
+}
+
+int64_t Module::tempArenaBytes() const {
+  int64_t end = 0;
+  for (const Buffer& b : buffers)
+    if (b.offset >= 0) end = std::max(end, b.offset + b.size * (b.type == ScalarType::I64 ? 8 : b.type == ScalarType::Bool ? 1 : 4));
+  return end;
 }
 
 int Module::bufferIndex(const std::string& name) const {

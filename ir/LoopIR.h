@@ -177,6 +177,10 @@ struct Buffer {
   int64_t size = 0;                // elements
   BufferKind kind = BufferKind::Temp;
   std::vector<float> init;         // Constant buffers: `size` values
+  // Temp buffers placed by memory planning: byte offset into the step's
+  // shared temporary arena (buffers whose lifetimes do not overlap share
+  // memory); -1 means storage of its own.
+  int64_t offset = -1;
 };
 
 struct Kernel {
@@ -191,6 +195,8 @@ struct Module {
   std::vector<Kernel> kernels;
 
   const Buffer* findBuffer(const std::string& name) const;
+  // Bytes of the shared temporary arena (the end of the furthest planned temp).
+  int64_t tempArenaBytes() const;
   int bufferIndex(const std::string& name) const;  // -1 when absent
 };
 

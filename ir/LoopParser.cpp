@@ -290,6 +290,10 @@ class Parser {
     expect(Tok::RBracket, "']'");
     Token kindTok = expect(Tok::Ident, "a buffer kind (input, param, const, output, temp, state)");
     b.kind = bufferKind(kindTok);
+    if (isIdent("at")) {  // a planned temporary's offset in the arena
+      take();
+      b.offset = parseInt(expect(Tok::Int, "the buffer's byte offset"), false);
+    }
     if (accept(Tok::Assign)) {
       expect(Tok::LBracket, "'['");
       if (tok_.kind != Tok::RBracket) {

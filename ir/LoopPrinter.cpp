@@ -203,6 +203,7 @@ std::string printModule(const Module& module) {
   for (const Buffer& b : module.buffers) {
     out += fmt::format("  buffer {} : {}[{}] {}", printName('%', b.name), scalarTypeName(b.type), b.size,
                        bufferKindName(b.kind));
+    if (b.offset >= 0) out += fmt::format(" at {}", b.offset);
     if (!b.init.empty()) {
       out += " = [";
       for (size_t i = 0; i < b.init.size(); ++i) {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "ir/Error.h"
+#include "ir/IRVisitor.h"
 #include "ir/LoopPrinter.h"
 
 namespace sigma {
@@ -238,6 +239,36 @@ class KernelVerifier {
 
 }  // namespace
 
+// A memory plan may let temporaries share arena bytes, but never two that
+// one kernel uses: their lifetimes overlap there.
+static void verifyMemoryPlan(const Module& module) {
+  struct Used : IRVisitor {
+    std::set<std::string> names;
+    using IRVisitor::visit;
+    void visit(const Load* op) override { names.insert(op->buffer), IRVisitor::visit(op); }
+    void visit(const Store* op) override { names.insert(op->buffer), IRVisitor::visit(op); }
+  };
+  auto bytes = [](const Buffer& b) { return b.size * (b.type == ScalarType::I64 ? 8 : 4); };
+  for (const Buffer& b : module.buffers)
+    if (b.offset >= 0 && (b.kind != BufferKind::Temp || b.offset % 4 != 0))
+      throw Error(fmt::format("verify: module {}: buffer {} is placed at {} but only 4-byte-aligned temporaries "
+                              "are placed in the arena", printName('@', module.name), printName('%', b.name), b.offset));
+  for (const Kernel& k : module.kernels) {
+    Used used;
+    used.visit(k.body);
+    std::vector<const Buffer*> placed;
+    for (const std::string& n : used.names)
+      if (const Buffer* b = module.findBuffer(n); b && b->offset >= 0) placed.push_back(b);
+    for (size_t i = 0; i < placed.size(); ++i)
+      for (size_t j = i + 1; j < placed.size(); ++j) {
+        const Buffer &a = *placed[i], &b = *placed[j];
+        if (a.offset < b.offset + bytes(b) && b.offset < a.offset + bytes(a))
+          throw Error(fmt::format("verify: kernel {}: buffers {} and {} share arena bytes but are both used here",
+                                  printName('@', k.name), printName('%', a.name), printName('%', b.name)));
+      }
+  }
+}
+
 void verifyModule(const Module& module) {
   auto fail = [&](const std::string& message) {
     throw Error(fmt::format("verify: module {}: {}", printName('@', module.name), message));
@@ -258,6 +289,7 @@ void verifyModule(const Module& module) {
     if (!names.insert(k.name).second) fail(fmt::format("duplicate kernel {}", printName('@', k.name)));
   }
   for (const Kernel& k : module.kernels) KernelVerifier(module, k).run();
+  verifyMemoryPlan(module);
 }
 
 }  // namespace sigma

@@ -46,19 +46,24 @@ PassManager::PassManager(PassOptions options) : options_(std::move(options)) {
 }
 
 void PassManager::recordStage(const std::string& name, const std::string& text, const std::string& extension,
-                              double ms) {
+                              double ms, const std::vector<std::string>& remarks) {
   timings_.push_back({name, ms});
+  if (text.empty() && remarks.empty()) return;
+  // Remarks go first, as comments: the dump still parses back.
+  std::string commented;
+  const char* comment = extension == "ll" || extension == "s" ? "; " : "// ";
+  for (const std::string& r : remarks) commented += comment + r + "\n";
   if (options_.printAfterAll || options_.printAfter.count(name))
-    options_.print(fmt::format("// ----- IR after {} -----\n{}", name, text));
+    options_.print(fmt::format("// ----- IR after {} -----\n{}{}", name, commented, text));
   if (!options_.dumpDir.empty()) {
     auto path = std::filesystem::path(options_.dumpDir) / fmt::format("{:02d}-{}.{}", ++dumpCounter_, name, extension);
     std::ofstream out(path);
-    out << text;
+    out << commented << text;
     if (!out) fail("--dump-dir: cannot write {}", path.string());
   }
 }
 
-void PassManager::after(const std::string& name, const IRUnit& unit, double ms) {
+void PassManager::after(const std::string& name, const IRUnit& unit, size_t firstRemark, double ms) {
   // The verifier runs after every pass: a pass that breaks the IR is named.
   try {
     if (unit.level == IRLevel::Graph) verifyGraph(unit.graph);
@@ -67,7 +72,9 @@ void PassManager::after(const std::string& name, const IRUnit& unit, double ms) 
     fail("the IR is invalid after pass '{}': {}", name, e.what());
   }
   bool wantsText = options_.printAfterAll || options_.printAfter.count(name) || !options_.dumpDir.empty();
-  recordStage(name, wantsText ? unit.text() : std::string(), unit.level == IRLevel::Graph ? "sg" : "sl", ms);
+  std::vector<std::string> remarks(unit.remarks.begin() + long(firstRemark), unit.remarks.end());
+  recordStage(name, wantsText ? unit.text() : std::string(), unit.level == IRLevel::Graph ? "sg" : "sl", ms,
+              wantsText ? remarks : std::vector<std::string>{});
 }
 
 void PassManager::run(IRUnit& unit, const std::vector<const PassInfo*>& passes) {
@@ -77,8 +84,10 @@ void PassManager::run(IRUnit& unit, const std::vector<const PassInfo*>& passes) 
       fail("pass '{}' works on the {} IR, but the IR is already {}", p->name,
            p->level == IRLevel::Graph ? "graph" : "loop", unit.level == IRLevel::Graph ? "graph IR" : "lowered to loops");
     auto t0 = std::chrono::steady_clock::now();
+    const size_t firstRemark = unit.remarks.size();
     p->run(unit);
-    after(p->name, unit, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    after(p->name, unit, firstRemark,
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
 }
 

@@ -56,6 +56,9 @@ struct IRUnit {
   IRLevel level = IRLevel::Graph;
   Graph graph;
   loop::Module loops;
+  // What passes decided and why (fusion taken or refused, ...), in order;
+  // the manager shows each pass's remarks in its dump and printout.
+  std::vector<std::string> remarks;
   std::string text() const;  // the current IR, printed
 };
 
@@ -65,7 +68,8 @@ class PassManager {
 
   // Records a stage that did not come from a registered pass (e.g. the
   // frontend's graph, or codegen's LLVM IR) for dumps and timings.
-  void recordStage(const std::string& name, const std::string& text, const std::string& extension, double ms = 0);
+  void recordStage(const std::string& name, const std::string& text, const std::string& extension, double ms = 0,
+                   const std::vector<std::string>& remarks = {});
   // Runs `passes` in order on `unit`, verifying after each.
   void run(IRUnit& unit, const std::vector<const PassInfo*>& passes);
 
@@ -74,7 +78,7 @@ class PassManager {
   const PassOptions& options() const { return options_; }
 
  private:
-  void after(const std::string& name, const IRUnit& unit, double ms);
+  void after(const std::string& name, const IRUnit& unit, size_t firstRemark, double ms);
 
   PassOptions options_;
   std::vector<PassTiming> timings_;

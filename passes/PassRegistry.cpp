@@ -1,7 +1,12 @@
 // The one list of Sigma's passes, in default-pipeline order. A pass is a
 // function behind a one-function header; this file only names them.
+#include "passes/EliminateDeadKernels.h"
+#include "passes/FuseSiblingLoops.h"
+#include "passes/FuseWeightSumRegularization.h"
+#include "passes/InlineElementwise.h"
 #include "passes/LowerToLoops.h"
 #include "passes/PassManager.h"
+#include "passes/PlanMemory.h"
 
 namespace sigma {
 
@@ -11,6 +16,11 @@ PassInfo graphPass(std::string name, std::string description, void (*fn)(Graph&)
 }
 PassInfo loopPass(std::string name, std::string description, void (*fn)(loop::Module&), bool fusion = false) {
   return {std::move(name), std::move(description), IRLevel::Loop, fusion, [fn](IRUnit& u) { fn(u.loops); }};
+}
+// A loop pass that explains its decisions (IRUnit::remarks).
+PassInfo loopPass(std::string name, std::string description,
+                  void (*fn)(loop::Module&, std::vector<std::string>&), bool fusion = false) {
+  return {std::move(name), std::move(description), IRLevel::Loop, fusion, [fn](IRUnit& u) { fn(u.loops, u.remarks); }};
 }
 }  // namespace
 
@@ -24,6 +34,16 @@ const std::vector<PassInfo>& passRegistry() {
                    u.level = IRLevel::Loop;
                  }});
     p.push_back(loopPass("verify-loops", "check the loop IR", [](loop::Module&) {}));
+    p.push_back(loopPass("fuse-elementwise", "inline elementwise producers into their consumers' loops",
+                         inlineElementwise, true));
+    p.push_back(loopPass("fuse-weight-sum-regularization",
+                         "one pass per weight: penalties, their gradients, the update and the weight sums",
+                         fuseWeightSumRegularization, true));
+    p.push_back(loopPass("fuse-loops", "merge loops over the same space that share a buffer (sibling reductions)",
+                         fuseSiblingLoops, true));
+    p.push_back(loopPass("eliminate-dead-kernels", "remove kernels whose results nobody reads", eliminateDeadKernels));
+    p.push_back(loopPass("plan-memory", "share arena bytes between temporaries whose lifetimes do not overlap",
+                         planMemory));
     return p;
   }();
   return passes;

@@ -72,6 +72,8 @@ int optCommand(Args& args) {
   }
   PassManager pm(options);
   pm.run(unit, resolvePasses(splitList(passes)));
+  // What the passes decided, as comments: the output still parses.
+  for (const std::string& r : unit.remarks) fmt::print("// {}\n", r);
   fmt::print("{}", unit.text());
   if (options.timePasses) fmt::print(stderr, "{}", pm.timingReport());
   return 0;
