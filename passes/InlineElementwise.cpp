@@ -109,6 +109,7 @@ class Inliner : public IRMutator {
     for (auto& [coeff, var] : byCoeff) digits[var] = rest / coeff, rest %= coeff;
     if (rest != 0 || f.constant < 0) return fail("a constant offset does not decode");
     for (auto& [var, coeff] : f.coeffs) {
+      if (extents_.count(var) && extents_[var] == 1) continue;  // always 0: contributes nothing
       auto hit = std::find_if(byCoeff.begin(), byCoeff.end(), [&](auto& t) { return t.first == coeff; });
       if (hit == byCoeff.end() || point.count(hit->second) || !extents_.count(var))
         return fail(fmt::format("%{} (coefficient {}) matches no producer dimension", var, coeff));

@@ -1,6 +1,8 @@
 #include "passes/LoopFusion.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -98,6 +100,100 @@ bool canMergeNests(const LoopNest& a, const Stmt& aStmt, const LoopNest& b, cons
 }
 
 }  // namespace
+
+namespace {
+
+// The outer `depth` loops of a statement and what they contain.
+struct Split {
+  std::vector<std::string> vars;
+  std::vector<int64_t> extents;
+  Stmt inner;
+};
+std::optional<Split> splitAt(const Stmt& s, size_t depth) {
+  Split out;
+  Stmt cur = s;
+  for (size_t d = 0; d < depth; ++d) {
+    const For* f = as<For>(cur);
+    if (!f) return std::nullopt;
+    out.vars.push_back(f->var), out.extents.push_back(f->extent);
+    cur = f->body;
+  }
+  out.inner = cur;
+  return out;
+}
+
+// Extents of every loop inside a statement (loop variables are unique
+// within a kernel's statement after renaming, so a map suffices).
+void innerExtents(const Stmt& s, std::map<std::string, int64_t>& out) {
+  if (const For* f = as<For>(s)) out[f->var] = std::max(out[f->var], f->extent), innerExtents(f->body, out);
+  else if (const Block* b = as<Block>(s))
+    for (const Stmt& t : b->stmts) innerExtents(t, out);
+}
+
+// Is the access `form`, at a fixed point of the outer loops, confined to the
+// block [outer part, outer part + smallest outer stride)? Returns the outer
+// part's coefficients through `outer`.
+bool blockConfined(const LinearForm& form, const Split& split, const std::map<std::string, int64_t>& inner,
+                   std::map<std::string, int64_t>& outer) {
+  if (!form.affine) return false;
+  int64_t lo = form.constant, hi = form.constant;
+  for (auto& [var, c] : form.coeffs) {
+    if (std::find(split.vars.begin(), split.vars.end(), var) != split.vars.end()) {
+      outer[var] = c;
+      continue;
+    }
+    auto it = inner.find(var);
+    if (it == inner.end()) return false;
+    (c > 0 ? hi : lo) += c * (it->second - 1);
+  }
+  if (lo < 0) return false;
+  // Mixed radix over the outer loops, starting from the inner block's width.
+  std::vector<std::pair<int64_t, int64_t>> terms;
+  for (size_t d = 0; d < split.vars.size(); ++d) {
+    auto it = outer.find(split.vars[d]);
+    if (split.extents[d] > 1 && it == outer.end()) return false;
+    if (it != outer.end()) terms.push_back({it->second, split.extents[d]});
+  }
+  std::sort(terms.begin(), terms.end());
+  int64_t span = hi;
+  for (auto [c, e] : terms) {
+    if (c <= span) return false;
+    span += c * (e - 1);
+  }
+  return true;
+}
+
+}  // namespace
+
+Stmt mergeAtDepth(const Stmt& a, const Stmt& b, size_t depth) {
+  std::optional<Split> sa = splitAt(a, depth), sb = splitAt(b, depth);
+  if (!sa || !sb || sa->extents != sb->extents) return nullptr;
+  std::map<std::string, std::string> renames;
+  for (size_t d = 0; d < depth; ++d) renames[sb->vars[d]] = sa->vars[d];
+  Stmt innerB = renameVars(sb->inner, renames);
+  Stmt merged = wrapNest(sa->vars, sa->extents, Block::make({sa->inner, innerB}));
+
+  std::map<std::string, int64_t> inner;
+  innerExtents(sa->inner, inner);
+  innerExtents(innerB, inner);
+  Effects ea = effectsOf(a), eb = effectsOf(innerB);
+  std::set<std::string> shared;
+  for (const std::string& w : ea.writes)
+    if (eb.reads.count(w) || eb.writes.count(w)) shared.insert(w);
+  for (const std::string& w : eb.writes)
+    if (ea.reads.count(w)) shared.insert(w);
+  for (const std::string& buffer : shared) {
+    std::optional<std::map<std::string, int64_t>> first;
+    for (const Access& x : collectAccesses(merged)) {
+      if (x.buffer != buffer) continue;
+      std::map<std::string, int64_t> outer;
+      if (!blockConfined(linearize(x.index), *sa, inner, outer)) return nullptr;
+      if (first && *first != outer) return nullptr;
+      first = outer;
+    }
+  }
+  return merged;
+}
 
 int fuseStatements(Kernel& kernel) {
   std::vector<Stmt> stmts = topLevelStatements(kernel.body);

@@ -28,6 +28,14 @@ bool mergeKernels(loop::Module& module, const std::vector<size_t>& indices, cons
 // many loop nests were merged away.
 int fuseStatements(loop::Kernel& kernel);
 
+// Merges statement b into statement a along their `depth` outermost loops
+// (same extents), b's inner loops running after a's at each outer point.
+// Legal when every buffer one writes and the other touches is accessed, for
+// each outer point, within one block of elements that no other outer point
+// touches (the rows of a matmul and of its epilogue, say). Returns nullptr
+// when not legal.
+loop::Stmt mergeAtDepth(const loop::Stmt& a, const loop::Stmt& b, size_t depth);
+
 // The loop extents of a kernel's top-level statements (empty for scalars).
 std::vector<std::vector<int64_t>> iterationSpaces(const loop::Kernel& kernel);
 

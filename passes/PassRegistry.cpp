@@ -1,6 +1,7 @@
 // The one list of Sigma's passes, in default-pipeline order. A pass is a
 // function behind a one-function header; this file only names them.
 #include "passes/EliminateDeadKernels.h"
+#include "passes/FuseEpilogue.h"
 #include "passes/FuseSiblingLoops.h"
 #include "passes/FuseWeightSumRegularization.h"
 #include "passes/InlineElementwise.h"
@@ -41,6 +42,8 @@ const std::vector<PassInfo>& passRegistry() {
                          fuseWeightSumRegularization, true));
     p.push_back(loopPass("fuse-loops", "merge loops over the same space that share a buffer (sibling reductions)",
                          fuseSiblingLoops, true));
+    p.push_back(loopPass("fuse-epilogue", "move a consumer into its producer's outer loop (matmul bias + activation)",
+                         fuseEpilogues, true));
     p.push_back(loopPass("eliminate-dead-kernels", "remove kernels whose results nobody reads", eliminateDeadKernels));
     p.push_back(loopPass("plan-memory", "share arena bytes between temporaries whose lifetimes do not overlap",
                          planMemory));

@@ -1,0 +1,63 @@
+#include "passes/FuseEpilogue.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "passes/LoopAnalysis.h"
+#include "passes/LoopFusion.h"
+
+namespace sigma {
+
+using namespace loop;
+
+namespace {
+
+// Tries to move kernel q's single loop nest into the last loop nest of
+// kernel p (its producer), at the outermost level.
+bool fuseInto(Module& m, size_t p, size_t q, std::vector<std::string>& remarks) {
+  std::vector<Stmt> producer = topLevelStatements(m.kernels[p].body), consumer = topLevelStatements(m.kernels[q].body);
+  if (consumer.size() != 1 || producer.empty()) return false;
+  Stmt merged = mergeAtDepth(producer.back(), consumer.front(), 1);
+  if (!merged) {
+    remarks.push_back(fmt::format("fuse-epilogue: @{} not fused into @{}: its rows are not the producer's rows",
+                                  m.kernels[q].name, m.kernels[p].name));
+    return false;
+  }
+  Module trial = m;
+  std::string why, name = m.kernels[p].name, consumerName = m.kernels[q].name;
+  if (!mergeKernels(trial, {p, q}, name, why)) {
+    remarks.push_back(fmt::format("fuse-epilogue: @{} not fused into @{}: {}", consumerName, name, why));
+    return false;
+  }
+  for (Kernel& k : trial.kernels)
+    if (k.name == name) {
+      producer.back() = merged;
+      k.body = Block::make(producer);
+    }
+  m = std::move(trial);
+  remarks.push_back(fmt::format("fuse-epilogue: @{} fused into the outer loop of @{}", consumerName, name));
+  return true;
+}
+
+}  // namespace
+
+void fuseEpilogues(Module& m, std::vector<std::string>& remarks) {
+  for (size_t p = 0; p < m.kernels.size(); ++p) {
+    std::vector<Stmt> stmts = topLevelStatements(m.kernels[p].body);
+    if (stmts.empty() || !as<For>(stmts.back())) continue;
+    std::set<std::string> temps;
+    for (const std::string& b : buffersWritten(stmts.back()))
+      if (m.findBuffer(b)->kind == BufferKind::Temp || m.findBuffer(b)->kind == BufferKind::Output) temps.insert(b);
+    // The first later kernel that reads what p writes is its epilogue candidate.
+    for (size_t q = p + 1; q < m.kernels.size(); ++q) {
+      std::set<std::string> reads = buffersRead(m.kernels[q]);
+      if (std::none_of(temps.begin(), temps.end(), [&](const std::string& t) { return reads.count(t); })) continue;
+      if (fuseInto(m, p, q, remarks)) --p;  // look at p again: a chain of epilogues
+      break;
+    }
+  }
+}
+
+}  // namespace sigma
