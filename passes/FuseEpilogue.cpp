@@ -20,6 +20,12 @@ bool fuseInto(Module& m, size_t p, size_t q, std::vector<std::string>& remarks) 
   std::vector<Stmt> producer = topLevelStatements(m.kernels[p].body), consumer = topLevelStatements(m.kernels[q].body);
   if (consumer.size() != 1 || producer.empty()) return false;
   Stmt merged = mergeAtDepth(producer.back(), consumer.front(), 1);
+  // A register-blocked producer walks rows in blocks: split the consumer's
+  // row loop the same way so that its blocks line up with the producer's.
+  const For *pf = as<For>(producer.back()), *cf = as<For>(consumer.front());
+  if (!merged && pf && cf && pf->extent > 0 && cf->extent % pf->extent == 0)
+    if (Stmt split = splitOuterLoop(consumer.front(), cf->extent / pf->extent))
+      merged = mergeAtDepth(producer.back(), split, 1);
   if (!merged) {
     remarks.push_back(fmt::format("fuse-epilogue: @{} not fused into @{}: its rows are not the producer's rows",
                                   m.kernels[q].name, m.kernels[p].name));

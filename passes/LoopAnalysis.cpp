@@ -173,6 +173,25 @@ Expr renameVars(const Expr& expr, const std::map<std::string, std::string>& rena
   return VarRenamer(renames).mutate(expr);
 }
 
+Stmt substituteVar(const Stmt& stmt, const std::string& var, const Expr& value) {
+  struct Sub : IRMutator {
+    const std::string& var;
+    const Expr& value;
+    Sub(const std::string& v, const Expr& e) : var(v), value(e) {}
+    using IRMutator::mutate;
+    Expr visit(const Var* op, const Expr& self) override { return op->name == var ? value : self; }
+  } sub(var, value);
+  return sub.mutate(stmt);
+}
+
+Stmt splitOuterLoop(const Stmt& stmt, int64_t factor) {
+  const For* f = as<For>(stmt);
+  if (!f || factor <= 1 || f->extent % factor != 0) return nullptr;
+  std::string outer = f->var + ".o", inner = f->var + ".i";
+  Stmt body = substituteVar(f->body, f->var, Var::make(outer) * i64(factor) + Var::make(inner));
+  return For::make(outer, f->extent / factor, For::make(inner, factor, body));
+}
+
 Stmt replaceLoads(const Stmt& stmt, const std::string& buffer, const std::function<Expr(const Expr&)>& replace) {
   return LoadReplacer(buffer, replace).mutate(stmt);
 }

@@ -62,6 +62,14 @@ bool isInjective(const LinearForm& form, const std::vector<std::string>& vars, c
 loop::Stmt renameVars(const loop::Stmt& stmt, const std::map<std::string, std::string>& renames);
 loop::Expr renameVars(const loop::Expr& expr, const std::map<std::string, std::string>& renames);
 
+// Replaces every use of loop variable `var` with `value`.
+loop::Stmt substituteVar(const loop::Stmt& stmt, const std::string& var, const loop::Expr& value);
+
+// Splits a statement's outermost loop `for v in 0..e` into
+// `for v.o in 0..e/factor { for v.i in 0..factor { ... v = v.o*factor + v.i } }`;
+// nullptr when it is not a loop or factor does not divide its extent.
+loop::Stmt splitOuterLoop(const loop::Stmt& stmt, int64_t factor);
+
 // Replaces every load from `buffer` with replace(index of the load).
 loop::Stmt replaceLoads(const loop::Stmt& stmt, const std::string& buffer,
                         const std::function<loop::Expr(const loop::Expr&)>& replace);

@@ -179,6 +179,25 @@ class Lowering {
           Load::make(bBuffer, ScalarType::F32, j * i64(k) + kk)))));
       bBuffer = bt;
     }
+    // Register blocking: an MR×NR block of C is accumulated over all of k
+    // before moving on, so the block can live in registers while rows of B
+    // stream through; each C element still sums its products in k order.
+    const int64_t mr = m % 4 == 0 ? 4 : m % 2 == 0 ? 2 : 1;
+    const int64_t nr = cols <= 16 ? cols : cols % 16 == 0 ? 16 : cols % 8 == 0 ? 8 : 1;
+    if (nr > 1 && mr > 1) {
+      Expr ib = Var::make("ib"), jb = Var::make("jb"), r = Var::make("r"), c = Var::make("c");
+      Expr row = ib * i64(mr) + r, col = jb * i64(nr) + c;
+      Expr cIdx = row * i64(cols) + col;
+      Expr aIdx = n->transposeA ? kk * i64(m) + row : row * i64(k) + kk;
+      Expr prod = Load::make(bufferOf_.at(a), ScalarType::F32, aIdx) *
+                  Load::make(bBuffer, ScalarType::F32, kk * i64(cols) + col);
+      Stmt zero = For::make("r", mr, For::make("c", nr, Store::make(out, cIdx, f32(0))));
+      Stmt accumulate = For::make("k", k, For::make("r", mr, For::make("c", nr,
+          Store::make(out, cIdx, Load::make(out, ScalarType::F32, cIdx) + prod))));
+      body.push_back(For::make("ib", m / mr, For::make("jb", cols / nr, Block::make({zero, accumulate}))));
+      addKernel(n, std::move(body));
+      return;
+    }
     Expr aIdx = n->transposeA ? kk * i64(m) + i : i * i64(k) + kk;
     Expr cIdx = i * i64(cols) + j;
     Expr acc = Load::make(out, ScalarType::F32, cIdx);
