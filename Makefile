@@ -7,7 +7,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 SIGMA := $(BUILD)/bin/sigma
 DEMO_DIR := $(BUILD)/demo
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test bench fuzz clean
 
 all: build
 
@@ -40,3 +40,9 @@ bench: build
 
 clean:
 	rm -rf $(BUILD)
+
+# The IR-parser fuzzer (libFuzzer + ASan/UBSan through clang), for a bounded time.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	scripts/fuzz.sh $(FUZZ_SECONDS)

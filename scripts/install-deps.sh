@@ -3,6 +3,7 @@
 # Does nothing when they are all present; uses sudo when not root.
 #   scripts/install-deps.sh          build + test + demo packages
 #   scripts/install-deps.sh --peers  also libtorch-dev, for the benchmark peers
+#   scripts/install-deps.sh --fuzz   also clang with libFuzzer, for make fuzz
 set -euo pipefail
 
 packages=(
@@ -11,7 +12,13 @@ packages=(
   libfmt-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
 )
-[[ "${1:-}" == "--peers" ]] && packages+=(libtorch-dev)
+for arg in "$@"; do
+  case "$arg" in
+    --peers) packages+=(libtorch-dev) ;;
+    --fuzz) packages+=(clang-14 libclang-common-14-dev) ;;
+    *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
