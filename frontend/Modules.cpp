@@ -28,6 +28,13 @@ std::string Linear::str() const {
   return s + (bias_ ? ")" : ", no bias)");
 }
 
+LeakyReLU::LeakyReLU(float negativeSlope) : slope_(negativeSlope) {
+  if (!(negativeSlope >= 0.0f && negativeSlope < 1.0f))
+    fail("LeakyReLU({}): the negative slope must be in [0, 1)", negativeSlope);
+}
+
+std::string LeakyReLU::str() const { return fmt::format("LeakyReLU({})", slope_); }
+
 Tensor Sequential::forward(GraphBuilder& builder, Tensor x) const {
   for (const AnyModule& layer : layers_) x = layer.get().forward(builder, x);
   return x;

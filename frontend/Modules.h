@@ -58,6 +58,39 @@ class Tanh : public Module {
   std::string str() const override { return "Tanh()"; }
 };
 
+// Activations; the formulas (and where they differ from PyTorch's) are in
+// frontend/Tensor.h.
+class ReLU : public Module {
+ public:
+  Tensor forward(GraphBuilder&, Tensor x) const override { return relu(x); }
+  std::string str() const override { return "ReLU()"; }
+};
+
+// maximum(a·x, x); PyTorch's default slope 0.01. The slope must be in [0, 1).
+class LeakyReLU : public Module {
+ public:
+  explicit LeakyReLU(float negativeSlope = 0.01f);
+  Tensor forward(GraphBuilder&, Tensor x) const override { return leaky_relu(x, slope_); }
+  std::string str() const override;
+
+ private:
+  float slope_;
+};
+
+class Sigmoid : public Module {
+ public:
+  Tensor forward(GraphBuilder&, Tensor x) const override { return sigmoid(x); }
+  std::string str() const override { return "Sigmoid()"; }
+};
+
+// The tanh approximation (PyTorch's GELU(approximate='tanh'), not its
+// erf-exact default).
+class GELU : public Module {
+ public:
+  Tensor forward(GraphBuilder&, Tensor x) const override { return gelu(x); }
+  std::string str() const override { return "GELU(approximate='tanh')"; }
+};
+
 // Holds any module by value (for Sequential's brace initialization).
 class AnyModule {
  public:

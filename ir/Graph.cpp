@@ -16,6 +16,22 @@ constexpr OpEntry kOps[] = {
 #define SIGMA_OP(e, text, cls) {text, OpClass::cls},
 #include "ir/Ops.def"
 };
+
+OpAttrs withTarget(Shape target) {
+  OpAttrs attrs;
+  attrs.target = std::move(target);
+  return attrs;
+}
+OpAttrs withPerm(std::vector<int64_t> perm) {
+  OpAttrs attrs;
+  attrs.perm = std::move(perm);
+  return attrs;
+}
+OpAttrs withTranspose(bool a, bool b) {
+  OpAttrs attrs;
+  attrs.transposeA = a, attrs.transposeB = b;
+  return attrs;
+}
 }  // namespace
 
 const char* opName(Op op) { return kOps[int(op)].text; }
@@ -74,19 +90,39 @@ Node* Graph::binary(Op op, Node* a, Node* b) {
 }
 
 Node* Graph::broadcast(Node* x, Shape to) {
-  return make(Op::Broadcast, {x}, inferType(Op::Broadcast, {x->type}, {.target = std::move(to)}));
+  return make(Op::Broadcast, {x}, inferType(Op::Broadcast, {x->type}, withTarget(std::move(to))));
 }
 
 Node* Graph::reduce(Op op, Node* x, Shape to) {
   if (opClass(op) != OpClass::Reduce) fail("{} is not a reduction", opName(op));
-  return make(op, {x}, inferType(op, {x->type}, {.target = std::move(to)}));
+  return make(op, {x}, inferType(op, {x->type}, withTarget(std::move(to))));
 }
 
 Node* Graph::matmul(Node* a, Node* b, bool transposeA, bool transposeB) {
-  TensorType type = inferType(Op::MatMul, {a->type, b->type}, {transposeA, transposeB, {}});
+  TensorType type = inferType(Op::MatMul, {a->type, b->type}, withTranspose(transposeA, transposeB));
   Node proto;
   proto.transposeA = transposeA, proto.transposeB = transposeB;
   return make(Op::MatMul, {a, b}, std::move(type), &proto);
+}
+
+Node* Graph::transpose(Node* x, std::vector<int64_t> perm) {
+  Node proto;
+  proto.perm = std::move(perm);
+  TensorType type = inferType(Op::Transpose, {x->type}, withPerm(proto.perm));
+  return make(Op::Transpose, {x}, std::move(type), &proto);
+}
+
+Node* Graph::reshape(Node* x, Shape to) {
+  return make(Op::Reshape, {x}, inferType(Op::Reshape, {x->type}, withTarget(std::move(to))));
+}
+
+Node* Graph::gather(Node* table, Node* indices) {
+  return make(Op::Gather, {table, indices}, inferType(Op::Gather, {table->type, indices->type}));
+}
+
+Node* Graph::scatterAdd(Node* src, Node* indices, Shape to) {
+  return make(Op::ScatterAdd, {src, indices},
+              inferType(Op::ScatterAdd, {src->type, indices->type}, withTarget(std::move(to))));
 }
 
 Node* Graph::make(Op op, std::vector<Node*> inputs, TensorType type, const Node* attrsFrom) {
@@ -95,6 +131,7 @@ Node* Graph::make(Op op, std::vector<Node*> inputs, TensorType type, const Node*
   if (attrsFrom) {
     n->transposeA = attrsFrom->transposeA, n->transposeB = attrsFrom->transposeB;
     n->values = attrsFrom->values;
+    n->perm = attrsFrom->perm;
   }
   return append(std::move(n));
 }

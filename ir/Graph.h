@@ -20,7 +20,7 @@ enum class Op : uint8_t {
 #define SIGMA_OP(e, text, cls) e,
 #include "ir/Ops.def"
 };
-enum class OpClass : uint8_t { Leaf, Unary, Binary, Broadcast, Reduce, MatMul };
+enum class OpClass : uint8_t { Leaf, Unary, Binary, Broadcast, Reduce, MatMul, Transpose, Reshape, Gather, Scatter };
 
 const char* opName(Op op);
 OpClass opClass(Op op);
@@ -41,6 +41,7 @@ struct Node {
 
   bool transposeA = false, transposeB = false;  // MatMul
   std::vector<float> values;                    // Constant: one value (a splat) or type.size()
+  std::vector<int64_t> perm;                    // Transpose: result dim i is operand dim perm[i]
 
   bool isLeaf() const { return opClass(op) == OpClass::Leaf; }
   bool isSplat() const { return op == Op::Constant && values.size() == 1; }
@@ -79,6 +80,10 @@ class Graph {
   Node* reduce(Op op, Node* x, Shape to);  // Sum/Mean/Max down to `to`
   Node* reduceAll(Op op, Node* x) { return reduce(op, x, {}); }
   Node* matmul(Node* a, Node* b, bool transposeA = false, bool transposeB = false);
+  Node* transpose(Node* x, std::vector<int64_t> perm);
+  Node* reshape(Node* x, Shape to);
+  Node* gather(Node* table, Node* indices);                // rows of table by i32 indices
+  Node* scatterAdd(Node* src, Node* indices, Shape to);    // gather's adjoint, into zeros of shape `to`
   // Generic form used by the parser and by passes that rebuild nodes.
   Node* make(Op op, std::vector<Node*> inputs, TensorType type, const Node* attrsFrom = nullptr);
 

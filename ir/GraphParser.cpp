@@ -237,8 +237,26 @@ class Parser {
     return values;
   }
 
+  // transpose's {perm=[1,0]}: required, one integer per dimension.
+  std::vector<int64_t> parsePerm() {
+    expectPunct('{', "'{perm=[...]}' after the operand of transpose");
+    Token a = expect(Tok::Word, "the attribute perm");
+    if (a.text != "perm") error(a, "expected the attribute perm but found {}", a.describe());
+    expectPunct('=', "'=' after perm");
+    expectPunct('[', "'[' and the permutation after perm=");
+    std::vector<int64_t> perm;
+    if (!tok_.is(']')) {
+      perm.push_back(parseDim());
+      while (tok_.is(',')) advance(), perm.push_back(parseDim());
+    }
+    expectPunct(']', "',' or ']' in the permutation");
+    expectPunct('}', "'}' after the permutation");
+    return perm;
+  }
+
   OpAttrs parseAttrs(Op op) {
     OpAttrs attrs;
+    if (op == Op::Transpose) return attrs.perm = parsePerm(), attrs;
     if (!tok_.is('{')) return attrs;
     if (op != Op::MatMul) error(tok_, "{} takes no attributes but found '{{'", opName(op));
     advance();
@@ -334,6 +352,18 @@ class Parser {
           break;
         case OpClass::MatMul:
           n = g.matmul(in[0], in[1], attrs.transposeA, attrs.transposeB);
+          break;
+        case OpClass::Transpose:
+          n = g.transpose(in[0], attrs.perm);
+          break;
+        case OpClass::Reshape:
+          n = g.reshape(in[0], declared.shape);
+          break;
+        case OpClass::Gather:
+          n = g.gather(in[0], in[1]);
+          break;
+        case OpClass::Scatter:
+          n = g.scatterAdd(in[0], in[1], declared.shape);
           break;
       }
       g.currentPart = Part::Forward;

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "ir/ShapeRules.h"
+
 namespace sigma {
 
 std::string formatFloat(float value) {
@@ -30,6 +32,7 @@ std::string ref(const std::unordered_map<const Node*, std::string>& names, const
 }
 
 std::string attributes(const Node& n) {
+  if (n.op == Op::Transpose) return " " + permString(n.perm);
   if (n.transposeA && n.transposeB) return " {transpose_a, transpose_b}";
   if (n.transposeA) return " {transpose_a}";
   if (n.transposeB) return " {transpose_b}";

@@ -68,6 +68,8 @@ class Verifier {
 
     if ((n.transposeA || n.transposeB) && n.op != Op::MatMul)
       problem("{}: has transpose attributes, which only matmul takes", where(n));
+    if (!n.perm.empty() && n.op != Op::Transpose)
+      problem("{}: has a permutation, which only transpose takes", where(n));
     if (n.op == Op::Constant) {
       if (n.values.size() != 1 && int64_t(n.values.size()) != n.type.size())
         problem("{}: has {} values, a {} constant needs 1 (a splat) or {}", where(n), n.values.size(),
@@ -77,9 +79,9 @@ class Verifier {
     }
     if (n.isLeaf()) return;
 
-    // Re-infer the type; broadcast and reductions take their target shape
-    // from the node's own type, as the builders do.
-    OpAttrs attrs{n.transposeA, n.transposeB, n.type.shape};
+    // Re-infer the type; broadcast, reductions, reshape and scatter_add take
+    // their target shape from the node's own type, as the builders do.
+    OpAttrs attrs{n.transposeA, n.transposeB, n.type.shape, n.perm};
     TensorType inferred;
     try {
       inferred = inferType(n.op, operandTypes, attrs);

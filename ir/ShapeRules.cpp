@@ -10,7 +10,42 @@ std::string operandList(const std::vector<TensorType>& types) {
   for (const TensorType& t : types) s += (s.empty() ? "" : " and ") + t.str();
   return s;
 }
+
+// out[i] = x[perm[i]]; perm must be a permutation of 0..rank-1.
+Shape transposedShape(const TensorType& x, const std::vector<int64_t>& perm) {
+  std::vector<bool> seen(x.shape.size(), false);
+  bool ok = perm.size() == x.shape.size();
+  for (int64_t p : perm) {
+    ok = ok && p >= 0 && p < int64_t(seen.size()) && !seen[size_t(p)];
+    if (ok) seen[size_t(p)] = true;
+  }
+  if (!ok) fail("transpose: {} is not a permutation of the {} dimensions of {}", permString(perm), x.rank(), x.str());
+  Shape out;
+  for (int64_t p : perm) out.push_back(x.shape[size_t(p)]);
+  return out;
+}
+
+// Gather/scatter_add index a table of rank >= 1 with at least one row (an
+// out-of-range index is clamped to a row) by an i32 tensor of any shape.
+void checkTableAndIndices(const char* op, const TensorType& table, const TensorType& idx) {
+  if (table.dtype != DType::F32 || table.rank() < 1 || table.shape[0] < 1)
+    fail("{}: the table must be an f32 tensor with at least one row, got {}", op, table.str());
+  if (idx.dtype != DType::I32) fail("{}: the indices must be i32, got {}", op, idx.str());
+}
+
+// The gathered shape: one table row (its trailing dimensions) per index.
+Shape rowsShape(const Shape& indices, const Shape& table) {
+  Shape out = indices;
+  out.insert(out.end(), table.begin() + 1, table.end());
+  return out;
+}
 }  // namespace
+
+std::string permString(const std::vector<int64_t>& perm) {
+  std::string s = "{perm=[";
+  for (size_t i = 0; i < perm.size(); ++i) s += (i ? "," : "") + std::to_string(perm[i]);
+  return s + "]}";
+}
 
 int opArity(Op op) {
   switch (opClass(op)) {
@@ -18,6 +53,8 @@ int opArity(Op op) {
       return 0;
     case OpClass::Binary:
     case OpClass::MatMul:
+    case OpClass::Gather:
+    case OpClass::Scatter:
       return 2;
     default:
       return 1;
@@ -38,6 +75,7 @@ TensorType inferType(Op op, const std::vector<TensorType>& operands, const OpAtt
       const TensorType& y = operands[1];
       if (x.dtype != y.dtype || !broadcastShapes(x.shape, y.shape, out))
         fail("{}: operand types {} do not broadcast", opName(op), operandList(operands));
+      if (op == Op::Ge) return {DType::F32, out};  // a mask of 1.0 / 0.0 whatever the operands
       return {x.dtype, out};
     }
     case OpClass::Broadcast:
@@ -62,6 +100,27 @@ TensorType inferType(Op op, const std::vector<TensorType>& operands, const OpAtt
              operandList(operands));
       return {DType::F32, {m, n}};
     }
+    case OpClass::Transpose:
+      return {x.dtype, transposedShape(x, attrs.perm)};
+    case OpClass::Reshape:
+      if (numElements(attrs.target) != x.size())
+        fail("reshape: {} has {} elements, {} has {}", x.str(), x.size(), shapeString(attrs.target),
+             numElements(attrs.target));
+      return {x.dtype, attrs.target};
+    case OpClass::Gather: {
+      const TensorType& idx = operands[1];
+      checkTableAndIndices("gather", x, idx);
+      return {DType::F32, rowsShape(idx.shape, x.shape)};
+    }
+    case OpClass::Scatter: {
+      const TensorType& idx = operands[1];
+      TensorType table{DType::F32, attrs.target};
+      checkTableAndIndices("scatter_add", table, idx);
+      if (x.dtype != DType::F32 || x.shape != rowsShape(idx.shape, attrs.target))
+        fail("scatter_add: source {} does not match indices {} into {} (expected f32{})", x.str(), idx.str(),
+             table.str(), shapeString(rowsShape(idx.shape, attrs.target)));
+      return table;
+    }
     case OpClass::Leaf:
       break;
   }
@@ -74,6 +133,7 @@ std::string describeApplication(Op op, const std::vector<TensorType>& operands, 
     s += attrs.transposeA && attrs.transposeB ? " {transpose_a, transpose_b}"
          : attrs.transposeA                   ? " {transpose_a}"
                                               : " {transpose_b}";
+  if (op == Op::Transpose) s += " " + permString(attrs.perm);
   return s + " of " + operandList(operands);
 }
 

@@ -12,7 +12,8 @@ namespace sigma {
 // What besides the operand types decides a result type.
 struct OpAttrs {
   bool transposeA = false, transposeB = false;  // MatMul
-  Shape target;                                 // Broadcast, Sum/Mean/Max: the result shape
+  Shape target;                                 // Broadcast, reductions, Reshape, ScatterAdd: the result shape
+  std::vector<int64_t> perm;                    // Transpose
 };
 
 // The type a non-leaf op produces from `operands`, or throws sigma::Error
@@ -22,6 +23,9 @@ TensorType inferType(Op op, const std::vector<TensorType>& operands, const OpAtt
 
 // How many operands `op` takes (0 for leaves).
 int opArity(Op op);
+
+// "{perm=[1,0]}": the text form of a transpose's permutation attribute.
+std::string permString(const std::vector<int64_t>& perm);
 
 // "add of f32[4,3] and f32[3]", "matmul {transpose_b} of ...": how an
 // application is described in type-mismatch messages (parser and verifier).

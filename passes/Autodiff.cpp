@@ -16,6 +16,27 @@ Node* sumTo(Graph& g, Node* grad, const Shape& shape) {
 
 Node* mul(Graph& g, Node* a, Node* b) { return g.binary(Op::Mul, a, b); }
 
+// 1 - mask: the complement of a ge mask.
+Node* complement(Graph& g, Node* mask) { return g.binary(Op::Sub, g.scalar(1), mask); }
+
+// max/min reductions (PyTorch's amax/amin semantics): the gradient is shared
+// evenly among the elements equal to the extremum, so a tie of k elements
+// gives each g/k. `hit` is 1 where x equals the result: x >= max (only the
+// maxima are), or min >= x.
+Node* extremumGradient(Graph& g, Node* n, Node* x, Node* grad) {
+  Node* wide = g.broadcast(n, x->type.shape);
+  Node* hit = n->op == Op::Max ? g.binary(Op::Ge, x, wide) : g.binary(Op::Ge, wide, x);
+  Node* share = g.binary(Op::Div, grad, g.reduce(Op::Sum, hit, n->type.shape));
+  return mul(g, g.broadcast(share, x->type.shape), hit);
+}
+
+// The permutation that undoes `perm`.
+std::vector<int64_t> inversePermutation(const std::vector<int64_t>& perm) {
+  std::vector<int64_t> inv(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inv[size_t(perm[i])] = int64_t(i);
+  return inv;
+}
+
 // The gradient rules: for node `n` with adjoint `grad`, call
 // contribute(operand index, [&] { return gradient w.r.t. that operand; }).
 // The gradient is built only when that operand needs one.
@@ -28,6 +49,7 @@ void applyGradientRule(Graph& g, Node* n, Node* grad, Contribute contribute) {
     case Op::Parameter:
     case Op::Constant:
     case Op::Sign:  // piecewise constant: zero gradient almost everywhere
+    case Op::Ge:
       return;
     case Op::Neg: return contribute(0, [&] { return g.unary(Op::Neg, grad); });
     case Op::Abs:  // d|x| = sign(x), with sign(0) = 0
@@ -35,6 +57,20 @@ void applyGradientRule(Graph& g, Node* n, Node* grad, Contribute contribute) {
     case Op::Square: return contribute(0, [&] { return mul(g, grad, mul(g, g.scalar(2), a)); });
     case Op::Tanh:  // d tanh(x) = 1 - tanh(x)², from the forward value itself
       return contribute(0, [&] { return mul(g, grad, g.binary(Op::Sub, g.scalar(1), g.unary(Op::Square, n))); });
+    case Op::Exp:  // d exp(x) = exp(x), the forward value
+      return contribute(0, [&] { return mul(g, grad, n); });
+    case Op::Log:  // d log(x) = 1/x
+      return contribute(0, [&] { return g.binary(Op::Div, grad, a); });
+    case Op::Maximum:
+    case Op::Minimum: {
+      // The selected operand gets the gradient; on a tie (a == b) the first
+      // one does, so maximum(0, x) has relu's derivative 0 at x = 0 and
+      // maximum(x, 0) has 1. (PyTorch's torch.maximum splits a tie in halves;
+      // its relu gives 0 at 0, as maximum(0, x) does here.)
+      Node* first = n->op == Op::Maximum ? g.binary(Op::Ge, a, b) : g.binary(Op::Ge, b, a);
+      contribute(0, [&] { return sumTo(g, mul(g, grad, first), a->type.shape); });
+      return contribute(1, [&] { return sumTo(g, mul(g, grad, complement(g, first)), b->type.shape); });
+    }
     case Op::Add:
       contribute(0, [&] { return sumTo(g, grad, a->type.shape); });
       return contribute(1, [&] { return sumTo(g, grad, b->type.shape); });
@@ -57,7 +93,7 @@ void applyGradientRule(Graph& g, Node* n, Node* grad, Contribute contribute) {
         return mul(g, g.broadcast(grad, a->type.shape), g.scalar(scale));
       });
     case Op::Max:
-      fail("autodiff: no gradient rule for max (%{}); it is only used for statistics", n->id);
+    case Op::Min: return contribute(0, [&] { return extremumGradient(g, n, a, grad); });
     case Op::MatMul: {
       // C = op(A)·op(B): d op(A) = G·op(B)ᵀ, d op(B) = op(A)ᵀ·G, transposed back
       // when the operand itself was used transposed.
@@ -65,6 +101,12 @@ void applyGradientRule(Graph& g, Node* n, Node* grad, Contribute contribute) {
       contribute(0, [&] { return ta ? g.matmul(b, grad, tb, true) : g.matmul(grad, b, false, !tb); });
       return contribute(1, [&] { return tb ? g.matmul(grad, a, true, ta) : g.matmul(a, grad, !ta, false); });
     }
+    case Op::Transpose: return contribute(0, [&] { return g.transpose(grad, inversePermutation(n->perm)); });
+    case Op::Reshape: return contribute(0, [&] { return g.reshape(grad, a->type.shape); });
+    // Gather and scatter_add are each other's adjoints (with the same index
+    // clamping); the i32 indices get no gradient.
+    case Op::Gather: return contribute(0, [&] { return g.scatterAdd(grad, b, a->type.shape); });
+    case Op::ScatterAdd: return contribute(0, [&] { return g.gather(grad, b); });
   }
 }
 

@@ -61,7 +61,7 @@ class Lowering {
     // Outputs whose value lives elsewhere (a parameter, an input, a value
     // already stored to another output) get a copy kernel.
     for (const auto& o : graph_.outputs())
-      if (bufferOf_.at(o.value) != o.name) copy(o.name, o.value, "output_" + o.name);
+      if (bufferName(o.value) != o.name) copy(o.name, o.value, "output_" + o.name);
     for (const auto& u : graph_.updates()) copy(u.parameter->name, u.value, "update_" + u.parameter->name);
     return std::move(module_);
   }
@@ -95,7 +95,15 @@ class Lowering {
       bufferOf_[node] = node->isLeaf() ? (node->op == Op::Constant ? names_[node->id] : node->name) : "";
     }
     for (const auto& o : graph_.outputs())
-      if (bufferOf_.at(o.value) != o.name) declare(o.name, o.value->type, BufferKind::Output);
+      if (bufferName(o.value) != o.name) declare(o.name, o.value->type, BufferKind::Output);
+  }
+
+  // The buffer holding a node's value; "" for a splat constant, which has
+  // none (an output that is one, e.g. the zero gradient of a parameter the
+  // loss does not depend on, gets a buffer and a kernel storing the value).
+  std::string bufferName(const Node* n) const {
+    auto it = bufferOf_.find(n);
+    return it == bufferOf_.end() ? "" : it->second;
   }
 
   // The value of operand `x` at the nest's current point.
@@ -110,11 +118,16 @@ class Lowering {
       case Op::Abs: return Unary::make(UnaryOp::Abs, in[0]);
       case Op::Sign: return Unary::make(UnaryOp::Sign, in[0]);
       case Op::Tanh: return Unary::make(UnaryOp::Tanh, in[0]);
+      case Op::Exp: return Unary::make(UnaryOp::Exp, in[0]);
+      case Op::Log: return Unary::make(UnaryOp::Log, in[0]);
       case Op::Square: return in[0] * in[0];
       case Op::Add: return in[0] + in[1];
       case Op::Sub: return in[0] - in[1];
       case Op::Mul: return in[0] * in[1];
       case Op::Div: return in[0] / in[1];
+      case Op::Maximum: return Binary::make(BinaryOp::Max, in[0], in[1]);
+      case Op::Minimum: return Binary::make(BinaryOp::Min, in[0], in[1]);
+      case Op::Ge: return Select::make(Binary::make(BinaryOp::Le, in[1], in[0]), f32(1), f32(0));
       case Op::Broadcast: return in[0];
       default: fail("lowering: {} is not elementwise", opName(n->op));
     }
@@ -138,18 +151,83 @@ class Lowering {
       }
       case OpClass::Reduce: return lowerReduce(n, out);
       case OpClass::MatMul: return lowerMatMul(n, out);
+      case OpClass::Transpose: return lowerTranspose(n, out);
+      case OpClass::Reshape: {  // row-major order is unchanged: a flat copy
+        Expr i = Var::make("i");
+        return addKernel(n, {For::make("i", n->type.size(), Store::make(out, i, readAt(n->inputs[0], i)))});
+      }
+      case OpClass::Gather:
+      case OpClass::Scatter: return lowerGatherScatter(n, out);
       case OpClass::Leaf: return;
     }
+  }
+
+  // ---- Data movement: transpose, gather, scatter_add (reshape is a flat
+  // copy in lowerNode).
+
+  // out[i...] = x[i permuted]: a nest over the result, reading the operand
+  // with its strides permuted (result dimension d walks operand dimension
+  // perm[d]).
+  void lowerTranspose(const Node* n, const std::string& out) {
+    const Node* x = n->inputs[0];
+    LoopNest nest(n->type.shape, "i");
+    std::vector<int64_t> strides = rowMajorStrides(x->type.shape);
+    Expr idx;
+    for (size_t d = 0; d < n->perm.size(); ++d) {
+      if (n->type.shape[d] == 1) continue;
+      Expr term = scaled(Var::make(nest.vars[d]), strides[size_t(n->perm[d])]);
+      idx = idx ? idx + term : term;
+    }
+    addKernel(n, {nest.wrap(Store::make(out, nest.index(n->type.shape), readAt(x, idx ? idx : i64(0))))});
+  }
+
+  // Gather copies table row idx[i] to out row i; scatter_add zeroes out and
+  // adds src row i into out row idx[i], in order of i (deterministic). Rows
+  // are the trailing dimensions, flattened; an index is clamped to
+  // [0, rows) so that no index, however bad, reads or writes out of bounds,
+  // and both ops clamp alike so they stay each other's adjoints.
+  void lowerGatherScatter(const Node* n, const std::string& out) {
+    const Node* idxNode = n->inputs[1];
+    const bool gather = n->op == Op::Gather;
+    const Shape& tableShape = gather ? n->inputs[0]->type.shape : n->type.shape;
+    int64_t rows = tableShape[0], rowSize = numElements(Shape(tableShape.begin() + 1, tableShape.end()));
+    Expr i = Var::make("i"), j = Var::make("j");
+    Expr index = idxNode->isSplat() ? i64(int64_t(idxNode->splatValue()))
+                                    : Cast::make(ScalarType::I64, Load::make(bufferOf_.at(idxNode), ScalarType::I32, i));
+    Expr row = Binary::make(BinaryOp::Min, Binary::make(BinaryOp::Max, index, i64(0)), i64(rows - 1));
+    Expr tableIdx = scaled(row, rowSize) + j, denseIdx = scaled(i, rowSize) + j;
+    std::vector<Stmt> body;
+    Stmt each;
+    if (gather) {
+      each = Store::make(out, denseIdx, readAt(n->inputs[0], tableIdx));
+    } else {
+      Expr k = Var::make("k");
+      body.push_back(For::make("k", n->type.size(), Store::make(out, k, f32(0))));
+      each = Store::make(out, tableIdx, Load::make(out, ScalarType::F32, tableIdx) + readAt(n->inputs[0], denseIdx));
+    }
+    body.push_back(For::make("i", idxNode->type.size(), For::make("j", rowSize, each)));
+    addKernel(n, std::move(body));
+  }
+
+  static Expr scaled(Expr e, int64_t k) { return k == 1 ? e : e * i64(k); }
+
+  // The value of operand `x` at flat index `flat` (a splat is its value).
+  Expr readAt(const Node* x, Expr flat) {
+    if (x->isSplat()) return f32(x->splatValue());
+    return Load::make(bufferOf_.at(x), scalarType(x->type.dtype), std::move(flat));
   }
 
   // out = init; for each point p of the operand: out[reduced p] ⊕= x[p].
   void lowerReduce(const Node* n, const std::string& out) {
     const Node* x = n->inputs[0];
     LoopNest outer(n->type.shape, "i"), inner(x->type.shape, "r");
-    float init = n->op == Op::Max ? -std::numeric_limits<float>::infinity() : 0.0f;
+    const float inf = std::numeric_limits<float>::infinity();
+    float init = n->op == Op::Max ? -inf : n->op == Op::Min ? inf : 0.0f;
     Expr acc = Load::make(out, ScalarType::F32, inner.index(n->type.shape));
     Expr v = read(x, inner);
-    Expr next = n->op == Op::Max ? Binary::make(BinaryOp::Max, acc, v) : acc + v;
+    Expr next = n->op == Op::Max   ? Binary::make(BinaryOp::Max, acc, v)
+                : n->op == Op::Min ? Binary::make(BinaryOp::Min, acc, v)
+                                   : acc + v;
     std::vector<Stmt> body{outer.wrap(Store::make(out, outer.index(n->type.shape), f32(init))),
                            inner.wrap(Store::make(out, inner.index(n->type.shape), next))};
     if (n->op == Op::Mean) {

@@ -260,8 +260,9 @@ TEST(GraphParser, ReportsSyntaxErrorsWithLocation) {
             "t.sg:2:6: error: expected '=' after %x but found 'input'");
   EXPECT_EQ(
       parseError("graph @g {\n  %x = relu : f32[2]\n}"),
-      "t.sg:2:8: error: expected an op (input, param, const, neg, abs, sign, square, tanh, add, sub, mul, "
-      "div, broadcast, sum, mean, max, matmul) but found 'relu'");
+      "t.sg:2:8: error: expected an op (input, param, const, neg, abs, sign, square, tanh, exp, log, add, sub, "
+      "mul, div, maximum, minimum, ge, broadcast, sum, mean, max, min, matmul, transpose, reshape, gather, "
+      "scatter_add) but found 'relu'");
   EXPECT_EQ(parseError("graph @g {\n  %x = input f32[2]\n}"),
             "t.sg:2:14: error: expected ':' and the type after 'input' but found 'f32'");
   EXPECT_EQ(parseError("graph @g {\n  %x = input : f64[2]\n}"),
