@@ -34,7 +34,18 @@ Executable::Executable(loop::Module module, const ExecutableOptions& options)
   for (size_t i = 0; i < module_.buffers.size(); ++i) {
     pointers_.push_back(arena_.get() + offsets[i]);
     const auto& b = module_.buffers[i];
-    if (b.kind == loop::BufferKind::Constant) std::memcpy(pointers_.back(), b.init.data(), b.init.size() * sizeof(float));
+    if (b.kind != loop::BufferKind::Constant) continue;
+    // Constant values are kept as floats in the IR; store them in the
+    // buffer's own element type.
+    for (size_t j = 0; j < b.init.size(); ++j) {
+      void* p = pointers_.back();
+      switch (b.type) {
+        case loop::ScalarType::F32: static_cast<float*>(p)[j] = b.init[j]; break;
+        case loop::ScalarType::I32: static_cast<int32_t*>(p)[j] = int32_t(b.init[j]); break;
+        case loop::ScalarType::I64: static_cast<int64_t*>(p)[j] = int64_t(b.init[j]); break;
+        case loop::ScalarType::Bool: static_cast<bool*>(p)[j] = b.init[j] != 0; break;
+      }
+    }
   }
   if (backend_ == Backend::JIT) jit_ = codegen::JitModule::compile(module_, {.optLevel = options.optLevel});
 }

@@ -153,3 +153,46 @@ TEST(MemoryPlan, TemporariesShareTheArenaWithoutOverlappingUses) {
     if (b.offset >= 0) b.offset = 0;
   EXPECT_THROW(verifyModule(bad), Error);
 }
+
+// W2's network (784-512-256-10, ReLU, cross-entropy, L1 1e-5 + L2 5e-4 on
+// the weights), at a small batch so the unfused step stays quick to run.
+namespace {
+TrainingStep compileW2(bool fusion, int64_t batch) {
+  Regularizer reg = reg::l1(1e-5f) + reg::l2(5e-4f);
+  nn::Sequential net{nn::Linear(784, 512, init::torch_default(), reg), nn::ReLU(),
+                     nn::Linear(512, 256, init::torch_default(), reg), nn::ReLU(),
+                     nn::Linear(256, 10, init::torch_default(), reg)};
+  CompileOptions o{.batch = batch};
+  o.passes.noFusion = !fusion;
+  return compile(net, loss::cross_entropy(), optim::sgd({.lr = 0.01f}), o);
+}
+}  // namespace
+
+TEST(Fusion, W2FusedAndUnfusedAgreeBitForBit) {
+  TrainingStep fused = compileW2(true, 8), unfused = compileW2(false, 8);
+  Rng rng(5);
+  std::vector<float> x(8 * 784), y(8 * 10, 0.0f);
+  for (float& v : x) v = float(rng.unit());
+  for (int i = 0; i < 8; ++i) y[i * 10 + rng.below(10)] = 1.0f;
+  for (int s = 0; s < 3; ++s) expectSameResults(fused.run(x, y), unfused.run(x, y), s);
+}
+
+TEST(Fusion, W2RegularizationAndStatisticsAddNoPassOverAnyWeight) {
+  TrainingStep step = compileW2(true, 128);
+  const loop::Module& m = step.loopModule();
+  for (const std::string& w : step.parameterNames()) {
+    SCOPED_TRACE(w);
+    int writers = 0, nests = 0;
+    for (const loop::Kernel& k : m.kernels) {
+      std::set<std::string> writes = buffersWritten(k);
+      bool writesStats = false;
+      for (const char* stat : kWeightStatNames) writesStats |= writes.count(w + "." + stat) > 0;
+      if (!writes.count(w) && !writesStats) continue;
+      ++writers;
+      EXPECT_EQ(k.name, "weight_update_" + w);
+      for (const loop::Stmt& s : topLevelStatements(k.body)) nests += !perfectNest(s).vars.empty();
+    }
+    EXPECT_EQ(writers, 1);
+    EXPECT_EQ(nests, 1) << "penalties, statistics and the update must share the update's one pass";
+  }
+}
