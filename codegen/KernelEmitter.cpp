@@ -1,5 +1,7 @@
 #include "codegen/KernelEmitter.h"
 
+#include "ir/FastTanh.h"
+
 #include <utility>
 #include <vector>
 
@@ -145,12 +147,29 @@ class BodyEmitter {
         llvm::Value* negative = b_.CreateFCmpOLT(a, floatConst(0.0f));
         return b_.CreateSelect(positive, floatConst(1.0f), b_.CreateSelect(negative, floatConst(-1.0f), floatConst(0.0f)));
       }
-      case UnaryOp::Tanh: return callLibm("tanhf", a);
+      case UnaryOp::Tanh: return emitTanh(a);
       case UnaryOp::Exp: return callLibm("expf", a);
       case UnaryOp::Log: return callLibm("logf", a);
       case UnaryOp::Sqrt: return b_.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, a);  // correctly rounded, like sqrtf
     }
     unsupported(unaryOpName(op.op), op.a->type);
+  }
+
+  // Sigma's tanh (ir/FastTanh.h): the same float operations, in the same
+  // order, as fasttanh::tanh, so that the JIT and the interpreter agree.
+  llvm::Value* emitTanh(llvm::Value* a) {
+    using namespace fasttanh;
+    llvm::Value* x = b_.CreateBinaryIntrinsic(llvm::Intrinsic::maximum,
+                                              b_.CreateBinaryIntrinsic(llvm::Intrinsic::minimum, a, floatConst(kClamp)),
+                                              floatConst(-kClamp));
+    llvm::Value* x2 = b_.CreateFMul(x, x);
+    llvm::Value* p = floatConst(kAlpha[0]);
+    for (int i = 1; i < 7; ++i) p = b_.CreateFAdd(b_.CreateFMul(p, x2), floatConst(kAlpha[i]));
+    p = b_.CreateFMul(p, x);
+    llvm::Value* q = floatConst(kBeta[0]);
+    for (int i = 1; i < 4; ++i) q = b_.CreateFAdd(b_.CreateFMul(q, x2), floatConst(kBeta[i]));
+    llvm::Value* tiny = b_.CreateFCmpOLT(b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, a), floatConst(kTiny));
+    return b_.CreateSelect(tiny, a, b_.CreateFDiv(p, q));
   }
 
   llvm::Value* emitBinary(const Binary& op) {

@@ -14,7 +14,8 @@
 //  - f32 arithmetic is IEEE single precision, no fast-math reassociation.
 //  - sign(x) = 1 if x > 0, -1 if x < 0, else 0 (so sign(0) = 0 and sign(NaN) = 0).
 //  - min/max propagate NaN (llvm.minimum / llvm.maximum): a NaN operand gives NaN.
-//  - tanh, exp, log are the C library's tanhf, expf, logf.
+//  - tanh is Sigma's vectorizable rational approximation (ir/FastTanh.h);
+//    exp and log are the C library's expf and logf.
 //  - i64 division and remainder truncate toward zero, as in C.
 //  - comparisons produce bool; select(c, t, f) picks t where c is true.
 #pragma once

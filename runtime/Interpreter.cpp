@@ -18,6 +18,8 @@
 //    buffer is not read (it may be null).
 #include "runtime/Interpreter.h"
 
+#include "ir/FastTanh.h"
+
 #include <cmath>
 #include <cstdint>
 #include <deque>
@@ -122,7 +124,7 @@ Value evalUnary(const Node& n, Ctx& c) {
       case UnaryOp::Neg: return wrap(-x);
       case UnaryOp::Abs: return wrap(std::fabs(x));
       case UnaryOp::Sign: return wrap(x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : 0.0f);  // NaN -> 0
-      case UnaryOp::Tanh: return wrap(::tanhf(x));
+      case UnaryOp::Tanh: return wrap(fasttanh::tanh(x));  // ir/FastTanh.h
       case UnaryOp::Exp: return wrap(::expf(x));
       case UnaryOp::Log: return wrap(::logf(x));
       case UnaryOp::Sqrt: return wrap(::sqrtf(x));
