@@ -116,6 +116,11 @@ class BodyEmitter {
       case ExprKind::Binary: return emitBinary(*as<Binary>(e));
       case ExprKind::Select: return emitSelect(*as<Select>(e));
       case ExprKind::Cast: return emitCast(*as<Cast>(e));
+      case ExprKind::MulAdd: {
+        const MulAdd* m = as<MulAdd>(e);
+        llvm::Value *a = emit(m->a), *b = emit(m->b), *c = emit(m->c);
+        return b_.CreateIntrinsic(llvm::Intrinsic::fma, {a->getType()}, {a, b, c});  // one rounding, as fmaf
+      }
     }
     fail("codegen: kernel '{}' has an expression of unknown kind {}", kernel_.name, int(e->kind));
   }

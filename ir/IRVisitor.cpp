@@ -12,6 +12,7 @@ void IRVisitor::visit(const Expr& e) {
     case ExprKind::Binary: return visit(static_cast<const Binary*>(e.get()));
     case ExprKind::Select: return visit(static_cast<const Select*>(e.get()));
     case ExprKind::Cast: return visit(static_cast<const Cast*>(e.get()));
+    case ExprKind::MulAdd: return visit(static_cast<const MulAdd*>(e.get()));
   }
 }
 
@@ -28,6 +29,7 @@ void IRVisitor::visit(const Unary* op) { visit(op->a); }
 void IRVisitor::visit(const Binary* op) { visit(op->a), visit(op->b); }
 void IRVisitor::visit(const Select* op) { visit(op->cond), visit(op->trueValue), visit(op->falseValue); }
 void IRVisitor::visit(const Cast* op) { visit(op->a); }
+void IRVisitor::visit(const MulAdd* op) { visit(op->a), visit(op->b), visit(op->c); }
 void IRVisitor::visit(const For* op) { visit(op->body); }
 void IRVisitor::visit(const Store* op) { visit(op->index), visit(op->value); }
 void IRVisitor::visit(const Block* op) {
@@ -44,6 +46,7 @@ Expr IRMutator::mutate(const Expr& e) {
     case ExprKind::Binary: return visit(static_cast<const Binary*>(e.get()), e);
     case ExprKind::Select: return visit(static_cast<const Select*>(e.get()), e);
     case ExprKind::Cast: return visit(static_cast<const Cast*>(e.get()), e);
+    case ExprKind::MulAdd: return visit(static_cast<const MulAdd*>(e.get()), e);
   }
   return e;
 }
@@ -76,6 +79,10 @@ Expr IRMutator::visit(const Select* op, const Expr& self) {
 Expr IRMutator::visit(const Cast* op, const Expr& self) {
   Expr a = mutate(op->a);
   return a == op->a ? self : Cast::make(op->type, a);
+}
+Expr IRMutator::visit(const MulAdd* op, const Expr& self) {
+  Expr a = mutate(op->a), b = mutate(op->b), c = mutate(op->c);
+  return a == op->a && b == op->b && c == op->c ? self : MulAdd::make(a, b, c);
 }
 Stmt IRMutator::visit(const For* op, const Stmt& self) {
   Stmt body = mutate(op->body);

@@ -25,6 +25,7 @@ class IRVisitor {
   virtual void visit(const Binary* op);
   virtual void visit(const Select* op);
   virtual void visit(const Cast* op);
+  virtual void visit(const MulAdd* op);
   virtual void visit(const For* op);
   virtual void visit(const Store* op);
   virtual void visit(const Block* op);
@@ -46,6 +47,7 @@ class IRMutator {
   virtual Expr visit(const Binary* op, const Expr& self);
   virtual Expr visit(const Select* op, const Expr& self);
   virtual Expr visit(const Cast* op, const Expr& self);
+  virtual Expr visit(const MulAdd* op, const Expr& self);
   virtual Stmt visit(const For* op, const Stmt& self);
   virtual Stmt visit(const Store* op, const Stmt& self);
   virtual Stmt visit(const Block* op, const Stmt& self);

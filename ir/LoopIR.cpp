@@ -63,6 +63,13 @@ Expr Select::make(Expr cond, Expr t, Expr f) {
   return std::make_shared<Select>(std::move(cond), std::move(t), std::move(f));
 }
 
+Expr MulAdd::make(Expr a, Expr b, Expr c) {
+  if (!a || !b || !c) fail("loop IR: fma without three operands");
+  if (a->type != ScalarType::F32 || b->type != ScalarType::F32 || c->type != ScalarType::F32)
+    fail("loop IR: fma of non-f32 operands");
+  return std::make_shared<MulAdd>(std::move(a), std::move(b), std::move(c));
+}
+
 Expr Cast::make(ScalarType to, Expr a) {
   if (!a || a->type == ScalarType::Bool || to == ScalarType::Bool) fail("loop IR: cast to or from bool");
   return std::make_shared<Cast>(to, std::move(a));

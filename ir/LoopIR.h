@@ -17,6 +17,7 @@
 //  - tanh is Sigma's vectorizable rational approximation (ir/FastTanh.h);
 //    exp and log are the C library's expf and logf.
 //  - i64 division and remainder truncate toward zero, as in C.
+//  - fma(a, b, c) rounds a·b + c once (C's fmaf, llvm.fma).
 //  - comparisons produce bool; select(c, t, f) picks t where c is true.
 #pragma once
 
@@ -34,7 +35,7 @@ const char* scalarTypeName(ScalarType t);  // "f32", "i32", "i64", "bool"
 
 // ---------------------------------------------------------------- expressions
 
-enum class ExprKind : uint8_t { FloatImm, IntImm, Var, Load, Unary, Binary, Select, Cast };
+enum class ExprKind : uint8_t { FloatImm, IntImm, Var, Load, Unary, Binary, Select, Cast, MulAdd };
 enum class UnaryOp : uint8_t { Neg, Abs, Sign, Tanh, Exp, Log, Sqrt };
 enum class BinaryOp : uint8_t { Add, Sub, Mul, Div, Mod, Min, Max, Lt, Le, Eq, Ne };
 const char* unaryOpName(UnaryOp op);    // "neg", "abs", "sign", "tanh", ...
@@ -111,6 +112,16 @@ struct Cast final : ExprNode {  // between f32, i32 and i64 (f32 -> int truncate
   Expr a;
   static Expr make(ScalarType to, Expr a);
   Cast(ScalarType to, Expr x) : ExprNode(ExprKind::Cast, to), a(std::move(x)) {}
+};
+
+// fma(a, b, c) = a·b + c with one rounding (f32): what a matmul accumulates
+// with, so that code generation can use the FMA instruction.
+struct MulAdd final : ExprNode {
+  static constexpr ExprKind Kind = ExprKind::MulAdd;
+  Expr a, b, c;
+  static Expr make(Expr a, Expr b, Expr c);
+  MulAdd(Expr x, Expr y, Expr z)
+      : ExprNode(ExprKind::MulAdd, ScalarType::F32), a(std::move(x)), b(std::move(y)), c(std::move(z)) {}
 };
 
 // Downcast with a kind check: as<Load>(e) is nullptr unless e is a Load.

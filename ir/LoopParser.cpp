@@ -473,7 +473,7 @@ class Parser {
     size_t arity = 0;
     if (unaries.count(fn) || casts.count(fn)) arity = 1;
     else if (fn == "min" || fn == "max") arity = 2;
-    else if (fn == "select") arity = 3;
+    else if (fn == "select" || fn == "fma") arity = 3;
     else failAt(fnTok, fmt::format("expected an expression, found '{}' (not a function: use min, max, neg, abs, "
                                    "sign, tanh, exp, log, sqrt, select, f32, i32, i64)", fn));
     expect(Tok::LParen, fmt::format("'(' after {}", fn));
@@ -487,6 +487,7 @@ class Parser {
       if (auto u = unaries.find(fn); u != unaries.end()) return Unary::make(u->second, args[0]);
       if (auto c = casts.find(fn); c != casts.end()) return Cast::make(c->second, args[0]);
       if (arity == 2) return Binary::make(fn == "min" ? BinaryOp::Min : BinaryOp::Max, args[0], args[1]);
+      if (fn == "fma") return MulAdd::make(args[0], args[1], args[2]);
       return Select::make(args[0], args[1], args[2]);
     });
   }

@@ -86,6 +86,10 @@ class ExprPrinter {
         return call("select", {s->cond, s->trueValue, s->falseValue});
       }
       case ExprKind::Cast: return call(scalarTypeName(e->type), {as<Cast>(e)->a});
+      case ExprKind::MulAdd: {
+        const MulAdd* m = as<MulAdd>(e);
+        return call("fma", {m->a, m->b, m->c});
+      }
     }
   }
 

@@ -229,6 +229,13 @@ class KernelVerifier {
         if (c->type == ScalarType::Bool || c->a->type == ScalarType::Bool) typeError(e, "cast to or from bool");
         return;
       }
+      case ExprKind::MulAdd: {
+        const MulAdd* m = as<MulAdd>(e);
+        check(m->a), check(m->b), check(m->c);
+        if (m->a->type != ScalarType::F32 || m->b->type != ScalarType::F32 || m->c->type != ScalarType::F32)
+          typeError(e, "fma of non-f32 operands");
+        return;
+      }
     }
   }
 

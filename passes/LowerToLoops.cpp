@@ -238,51 +238,56 @@ class Lowering {
     addKernel(n, std::move(body));
   }
 
-  // C[i,j] = Σ_k op(A)[i,k] · op(B)[k,j], accumulated in increasing k.
-  // The loops run i, k, j: the innermost loop streams a row of B into a row
-  // of C, which vectorizes without reassociating any sum (each C[i,j] still
-  // adds its products in k order). A transposed B is first copied into a
-  // row-major temporary so that the inner loop stays contiguous.
+  // acc + a·b as one fused multiply-add (one rounding): a[..] * b[..] is
+  // the product expression the matmul lowering builds.
+  static Expr fmaInto(const Expr& acc, const Expr& product) {
+    const Binary* mul = as<Binary>(product);
+    return MulAdd::make(mul->a, mul->b, acc);
+  }
+
+  // C[i,j] = Σ_k op(A)[i,k] · op(B)[k,j], accumulated in increasing k with
+  // fused multiply-adds: every element sums its products in the same order
+  // whatever the blocking, so the result does not depend on it.
   void lowerMatMul(const Node* n, const std::string& out) {
     const Node *a = n->inputs[0], *b = n->inputs[1];
-    int64_t m = n->type.shape[0], cols = n->type.shape[1];
-    int64_t k = n->transposeA ? a->type.shape[0] : a->type.shape[1];
-    Expr i = Var::make("i"), j = Var::make("j"), kk = Var::make("k");
-    std::vector<Stmt> body;
-    std::string bBuffer = bufferOf_.at(b);
-    if (n->transposeB) {
-      std::string bt = out + ".bT";
-      declare(bt, {DType::F32, {k, cols}}, BufferKind::Temp);
-      body.push_back(For::make("k", k, For::make("j", cols, Store::make(bt, kk * i64(cols) + j,
-          Load::make(bBuffer, ScalarType::F32, j * i64(k) + kk)))));
-      bBuffer = bt;
-    }
-    // Register blocking: an MR×NR block of C is accumulated over all of k
-    // before moving on, so the block can live in registers while rows of B
-    // stream through; each C element still sums its products in k order.
+    const int64_t m = n->type.shape[0], cols = n->type.shape[1];
+    const int64_t k = n->transposeA ? a->type.shape[0] : a->type.shape[1];
+    const std::string& aBuffer = bufferOf_.at(a);
+    Expr kk = Var::make("k");
+    auto aAt = [&](const Expr& row) {
+      return Load::make(aBuffer, ScalarType::F32, n->transposeA ? kk * i64(m) + row : row * i64(k) + kk);
+    };
+    auto bIndex = [&](const Expr& col) { return n->transposeB ? col * i64(k) + kk : kk * i64(cols) + col; };
+
+    // Register blocking: an MR×NR block of C stays in registers while k runs;
+    // B is first packed into panels of NR columns, [panel][k][NR], so that the
+    // inner loop reads it contiguously (the micro-kernel of GotoBLAS/BLIS).
     const int64_t mr = m % 4 == 0 ? 4 : m % 2 == 0 ? 2 : 1;
     const int64_t nr = cols <= 16 ? cols : cols % 16 == 0 ? 16 : cols % 8 == 0 ? 8 : 1;
+    std::vector<Stmt> body;
     if (nr > 1 && mr > 1) {
       Expr ib = Var::make("ib"), jb = Var::make("jb"), r = Var::make("r"), c = Var::make("c");
       Expr row = ib * i64(mr) + r, col = jb * i64(nr) + c;
+      const std::string packed = out + ".bpack";
+      declare(packed, {DType::F32, {k * cols}}, BufferKind::Temp);
+      Expr panelIdx = (jb * i64(k) + kk) * i64(nr) + c;
+      body.push_back(For::make("jb", cols / nr, For::make("k", k, For::make("c", nr,
+          Store::make(packed, panelIdx, Load::make(bufferOf_.at(b), ScalarType::F32, bIndex(col)))))));
       Expr cIdx = row * i64(cols) + col;
-      Expr aIdx = n->transposeA ? kk * i64(m) + row : row * i64(k) + kk;
-      Expr prod = Load::make(bufferOf_.at(a), ScalarType::F32, aIdx) *
-                  Load::make(bBuffer, ScalarType::F32, kk * i64(cols) + col);
+      Expr product = aAt(row) * Load::make(packed, ScalarType::F32, panelIdx);
       Stmt zero = For::make("r", mr, For::make("c", nr, Store::make(out, cIdx, f32(0))));
       Stmt accumulate = For::make("k", k, For::make("r", mr, For::make("c", nr,
-          Store::make(out, cIdx, Load::make(out, ScalarType::F32, cIdx) + prod))));
+          Store::make(out, cIdx, fmaInto(Load::make(out, ScalarType::F32, cIdx), product)))));
       body.push_back(For::make("ib", m / mr, For::make("jb", cols / nr, Block::make({zero, accumulate}))));
-      addKernel(n, std::move(body));
-      return;
+      return addKernel(n, std::move(body));
     }
-    Expr aIdx = n->transposeA ? kk * i64(m) + i : i * i64(k) + kk;
+    // Unblockable shapes (odd row counts): rows of C, k, then a row of B.
+    Expr i = Var::make("i"), j = Var::make("j");
     Expr cIdx = i * i64(cols) + j;
-    Expr acc = Load::make(out, ScalarType::F32, cIdx);
-    Expr prod = Load::make(bufferOf_.at(a), ScalarType::F32, aIdx) *
-                Load::make(bBuffer, ScalarType::F32, kk * i64(cols) + j);
+    Expr product = aAt(i) * Load::make(bufferOf_.at(b), ScalarType::F32, bIndex(j));
     Stmt zero = For::make("j", cols, Store::make(out, cIdx, f32(0)));
-    Stmt accumulate = For::make("k", k, For::make("j", cols, Store::make(out, cIdx, acc + prod)));
+    Stmt accumulate = For::make("k", k, For::make("j", cols,
+        Store::make(out, cIdx, fmaInto(Load::make(out, ScalarType::F32, cIdx), product))));
     body.push_back(For::make("i", m, Block::make({zero, accumulate})));
     addKernel(n, std::move(body));
   }

@@ -189,6 +189,10 @@ Value evalBinary(const Node& n, Ctx& c) {
   failIn(c, fmt::format("{} of unsupported operands", binaryOpName(Op)));
 }
 
+Value evalMulAdd(const Node& n, Ctx& c) {
+  return wrap(std::fmaf(get<float>(run(n.a, c)), get<float>(run(n.b, c)), get<float>(run(n.c, c))));
+}
+
 Value evalSelect(const Node& n, Ctx& c) {
   bool cond = run(n.a, c).b;
   Value t = run(n.b, c), f = run(n.c, c);
@@ -397,6 +401,12 @@ class KernelCompiler {
         n.a = compile(s->cond), n.b = compile(s->trueValue), n.c = compile(s->falseValue);
         if (s->cond->type != ScalarType::Bool || s->trueValue->type != s->falseValue->type) typeError(e);
         n.eval = &evalSelect;
+        break;
+      }
+      case ExprKind::MulAdd: {
+        const MulAdd* m = as<MulAdd>(e);
+        n.a = compile(m->a), n.b = compile(m->b), n.c = compile(m->c);
+        n.eval = &evalMulAdd;
         break;
       }
       case ExprKind::Cast: {
