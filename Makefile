@@ -35,8 +35,11 @@ demo: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# sigma-bench (benchmarks/): machine limits, W1, W3 and their peers, 5
+# repetitions, medians; the report (benchmarks/RESULTS.md) says how to read it.
 bench: build
-	@if [ -x $(BUILD)/bin/sigma-bench ]; then $(BUILD)/bin/sigma-bench; else echo "sigma-bench is not built yet"; exit 1; fi
+	python3 scripts/bench-report.py --bench $(BUILD)/bin/sigma-bench --output benchmarks/RESULTS.md
+	@cat benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,152 @@
+// W1, the seed network (BRIEF §4): 2-3-1 tanh MLP, MSE, XOR batch of 4,
+// SGD lr 0.1, L1 1e-4 + L2 1e-4 on both weight matrices, weight sums every
+// step. Metric: ns per step (counter "ns/step", per CPU second like every
+// rate here: see Bench.h).
+//   W1/sigma_run           TrainingStep::run(x, y): copies the batch in, runs
+//                          the step, returns a StepResult (loss + 4 × 6 stats)
+//   W1/sigma_step_only     Executable::run() on a batch copied in once: the
+//                          compiled step alone (it still computes every stat)
+//   W1/sigma_unfused       the same, compiled with every fusion pass skipped
+//   W1/handwritten_scalar  the peer's scalar step + stats (peers/W1Handwritten.h)
+//
+// Before anything is timed, each Sigma step gets the peers' initial weights
+// and must land on the hand-written peer's numbers after 1000 steps;
+// otherwise the benchmark reports an error instead of a time.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "benchmarks/Bench.h"
+#include "benchmarks/peers/W1Handwritten.h"
+#include "codegen/JitModule.h"
+#include "frontend/SeedNetwork.h"
+
+namespace sigma::bench {
+namespace {
+
+struct W1Sigma {
+  TrainingStep step;
+  std::string error;  // empty when the check against the peer passed
+};
+
+bool near(double a, double b) { return std::fabs(a - b) <= 1e-5 * std::max(1.0, std::fabs(b)); }
+
+// The seed network of frontend/SeedNetwork.h, compiled as `sigma train`
+// compiles it, with the peers' initial weights (PyTorch's default init from
+// splitmix64 seed 1) written over its own, then checked against the peer.
+std::unique_ptr<W1Sigma> makeW1(bool fused) {
+  CompileOptions options;
+  options.batch = 4;
+  options.passes.noFusion = !fused;
+  auto w1 = std::make_unique<W1Sigma>(W1Sigma{compile(seedNetwork(), seedLoss(), seedOptimizer(), options), {}});
+  TrainingStep& step = w1->step;
+
+  peers::Rng rng(1);
+  peers::initLinear(rng, step.parameter("fc1.weight").data(), step.parameter("fc1.bias").data(), 3, 2);
+  peers::initLinear(rng, step.parameter("fc2.weight").data(), step.parameter("fc2.bias").data(), 1, 3);
+
+  XorBatch batch;
+  peers::W1Handwritten peer(batch.x.data(), batch.y.data());
+  peers::W1Result expected{};
+  for (int i = 0; i < 1000; ++i) expected = peer.step();
+  StepResult r = step.run(batch.x, batch.y, 1000);
+  // The peer's sums are of the weights after its step 1000: Sigma reports
+  // those as the statistics of step 1001 (the weights that step uses).
+  StepResult next = step.run(batch.x, batch.y);
+  float sum = 0, abs = 0, sq = 0;
+  for (const WeightStats& s : next.weights)
+    if (s.name.ends_with(".weight")) sum += s.sum, abs += s.abs_sum, sq += s.sq_sum;
+  if (!near(r.loss, expected.loss) || !near(sum, expected.sum) || !near(abs, expected.sumabs) ||
+      !near(sq, expected.sumsq)) {
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "W1 check failed after 1000 steps: sigma loss=%.7g sum=%.7g abs=%.7g sq=%.7g, "
+                  "peer loss=%.7g sum=%.7g abs=%.7g sq=%.7g",
+                  r.loss, sum, abs, sq, expected.loss, expected.sum, expected.sumabs, expected.sumsq);
+    w1->error = text;
+  }
+  return w1;
+}
+
+// Compiled once per process (the benchmark functions run several times:
+// iteration-count estimation, then each repetition).
+W1Sigma& w1(bool fused) {
+  static std::unique_ptr<W1Sigma> f = makeW1(true);
+  static std::unique_ptr<W1Sigma> u;
+  if (fused) return *f;
+  if (!u) u = makeW1(false);
+  return *u;
+}
+
+void nsPerStep(benchmark::State& state) {
+  // 1e-9 · iterations / seconds, inverted: nanoseconds per iteration.
+  state.counters["ns/step"] = benchmark::Counter(
+      1e-9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void BM_SigmaRun(benchmark::State& state) {
+  W1Sigma& s = w1(true);
+  if (!s.error.empty()) return state.SkipWithError(s.error.c_str());
+  XorBatch batch;
+  for (auto _ : state) {
+    StepResult r = s.step.run(batch.x, batch.y);
+    benchmark::DoNotOptimize(r.loss);
+  }
+  nsPerStep(state);
+}
+
+void stepOnly(benchmark::State& state, W1Sigma& s) {
+  if (!s.error.empty()) return state.SkipWithError(s.error.c_str());
+  XorBatch batch;
+  s.step.run(batch.x, batch.y);  // batch, lr and penalty coefficients into their buffers, once
+  Executable& exec = s.step.executable();
+  for (auto _ : state) {
+    exec.run();
+    benchmark::ClobberMemory();
+  }
+  nsPerStep(state);
+}
+
+void BM_SigmaStepOnly(benchmark::State& state) { stepOnly(state, w1(true)); }
+void BM_SigmaUnfused(benchmark::State& state) { stepOnly(state, w1(false)); }
+
+void BM_HandwrittenScalar(benchmark::State& state) {
+  XorBatch batch;
+  peers::W1Handwritten peer(batch.x.data(), batch.y.data());
+  benchmark::DoNotOptimize(&peer);  // the batch is runtime data: no constant folding
+  benchmark::ClobberMemory();
+  for (int i = 0; i < 1000; ++i) peer.step();  // the same warm-up as Sigma's check
+  for (auto _ : state) {
+    peers::W1Result r = peer.step();
+    benchmark::DoNotOptimize(r);  // every result is "read back"
+  }
+  nsPerStep(state);
+}
+
+}  // namespace
+
+void registerW1Benchmarks() {
+  struct Entry {
+    const char* name;
+    void (*fn)(benchmark::State&);
+  };
+  const Entry entries[] = {
+      {"W1/sigma_run", BM_SigmaRun},
+      {"W1/sigma_step_only", BM_SigmaStepOnly},
+      {"W1/sigma_unfused", BM_SigmaUnfused},
+      {"W1/handwritten_scalar", BM_HandwrittenScalar},
+  };
+  for (const Entry& e : entries) benchmark::RegisterBenchmark(e.name, e.fn)->Unit(benchmark::kNanosecond);
+}
+
+std::string jitTargetDescription() {
+  const codegen::JitModule* jit = w1(true).step.executable().jit();
+  return jit ? jit->targetDescription() : "interpreter";
+}
+
+}  // namespace sigma::bench

@@ -1,0 +1,112 @@
+// libtorch eager peers, built only when CMake finds Torch (Debian's
+// libtorch-dev; `scripts/install-deps.sh --peers`). They follow
+// ../shared/peers/w1_libtorch.cpp and w3_libtorch.cpp, on one ATen thread:
+//   W1/libtorch_eager  nn::Linear ×2, mse_loss + penalties, backward,
+//                      optim::SGD, then Σw, Σ|w|, Σw² read back
+//   W3/libtorch_ops    the 11 explicit tensor ops (3 sums first: statistics
+//                      of the weights the step uses, as Sigma's)
+// As installed, glibc's malloc returns libtorch's big temporaries to the
+// kernel every step; ../shared/peers/RESULTS.md shows the "tuned env"
+// (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_) that avoids it. These run
+// in whatever environment sigma-bench gets.
+#include <benchmark/benchmark.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <cstring>
+#include <string>
+
+#include "benchmarks/Bench.h"
+#include "benchmarks/peers/PeerCommon.h"
+
+namespace sigma::bench {
+namespace {
+
+struct Net : torch::nn::Module {
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  Net() {
+    fc1 = register_module("fc1", torch::nn::Linear(2, 3));
+    fc2 = register_module("fc2", torch::nn::Linear(3, 1));
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return fc2(torch::tanh(fc1(x))); }
+};
+
+void BM_W1LibtorchEager(benchmark::State& state) {
+  using namespace peers::hp;
+  Net net;
+  {  // the peers' initial weights
+    torch::NoGradGuard ng;
+    peers::Rng rng(1);
+    float w1[6], b1[3], w2[3], b2[1];
+    peers::initLinear(rng, w1, b1, 3, 2);
+    peers::initLinear(rng, w2, b2, 1, 3);
+    net.fc1->weight.copy_(torch::from_blob(w1, {3, 2}));
+    net.fc1->bias.copy_(torch::from_blob(b1, {3}));
+    net.fc2->weight.copy_(torch::from_blob(w2, {1, 3}));
+    net.fc2->bias.copy_(torch::from_blob(b2, {1}));
+  }
+  const auto X = torch::tensor({0.f, 0.f, 0.f, 1.f, 1.f, 0.f, 1.f, 1.f}).view({4, 2});
+  const auto Y = torch::tensor({0.f, 1.f, 1.f, 0.f}).view({4, 1});
+  torch::optim::SGD opt(net.parameters(), torch::optim::SGDOptions(w1_lr));
+  const torch::Tensor& W1 = net.fc1->weight;
+  const torch::Tensor& W2 = net.fc2->weight;
+  float lossValue = 0, stats[3] = {0, 0, 0};
+  auto step = [&] {
+    opt.zero_grad();
+    auto loss = torch::mse_loss(net.forward(X), Y) + w1_l1 * (W1.abs().sum() + W2.abs().sum()) +
+                w1_l2 * (W1.pow(2).sum() + W2.pow(2).sum());
+    loss.backward();
+    opt.step();
+    lossValue = loss.item<float>();
+    torch::NoGradGuard ng;
+    auto flat = torch::cat({W1.view(-1), W2.view(-1)});
+    auto st = torch::stack({flat.sum(), flat.abs().sum(), flat.square().sum()});
+    std::memcpy(stats, st.data_ptr<float>(), sizeof stats);
+  };
+  for (int i = 0; i < 1000; ++i) step();
+  for (auto _ : state) {
+    step();
+    benchmark::DoNotOptimize(lossValue);
+    benchmark::DoNotOptimize(stats);
+  }
+  state.counters["ns/step"] =
+      benchmark::Counter(1e-9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void BM_W3LibtorchOps(benchmark::State& state) {
+  using namespace peers::hp;
+  const int64_t N = w3_n;
+  auto w = torch::empty({N}), g = torch::empty({N}), m = torch::zeros({N});
+  {
+    peers::Rng rng(3);
+    float *wp = w.data_ptr<float>(), *gp = g.data_ptr<float>();
+    for (int64_t i = 0; i < N; ++i) wp[i] = rng.uniform(0.05);
+    for (int64_t i = 0; i < N; ++i) gp[i] = rng.uniform(1e-3);
+  }
+  float stats[3];
+  auto step = [&] {
+    auto st = torch::stack({w.sum(), w.abs().sum(), w.square().sum()});
+    std::memcpy(stats, st.data_ptr<float>(), sizeof stats);
+    auto d = torch::add(g, w, 2 * w3_l2);  // g + 2·l2·w
+    d.add_(w.sign(), w3_l1);               // + l1·sign(w)
+    m.mul_(w3_mom).add_(d);                // momentum
+    w.add_(m, -w3_lr);                     // update
+  };
+  step(), step();
+  for (auto _ : state) {
+    step();
+    benchmark::DoNotOptimize(stats);
+  }
+  state.counters["GB/s"] = benchmark::Counter(20.0 * double(N) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+}  // namespace
+
+std::string registerLibtorchBenchmarks() {
+  torch::set_num_threads(1);
+  benchmark::RegisterBenchmark("W1/libtorch_eager", BM_W1LibtorchEager)->Unit(benchmark::kNanosecond);
+  benchmark::RegisterBenchmark("W3/libtorch_ops", BM_W3LibtorchOps)->Unit(benchmark::kMillisecond);
+  return std::string("libtorch ") + TORCH_VERSION + ", 1 thread";
+}
+
+}  // namespace sigma::bench

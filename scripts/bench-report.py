@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Runs sigma-bench (or reads its JSON) and writes the Markdown report.
+
+  scripts/bench-report.py --bench build/bin/sigma-bench --output benchmarks/RESULTS.md
+  scripts/bench-report.py --json run.json            # report on a saved run
+
+sigma-bench runs with --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+--benchmark_format=json; only the medians over the repetitions are quoted. Every
+ratio compares two rows of the same run, so a slow period of the shared machine
+hits both sides alike. `make bench` runs this script.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+
+# What each row measures, in the report's words; the order is the table's.
+DESCRIPTIONS = {
+    "machine/stream_rmw": ("a[i] += s*b[i], 16M floats", "GB/s", 12),
+    "machine/read_sum": ("sum of 16M floats, one read stream", "GB/s", 4),
+    "machine/fma_peak": ("independent AVX2 FMA chains (12 ymm)", "GFLOP/s", None),
+    "machine/fma_peak_avx512": ("independent AVX-512 FMA chains (24 zmm)", "GFLOP/s", None),
+    "W1/sigma_run": "Sigma: TrainingStep::run(x, y): copy batch, step, StepResult",
+    "W1/sigma_step_only": "Sigma: Executable::run() only (batch copied once)",
+    "W1/sigma_unfused": "Sigma, fusion passes off: Executable::run() only",
+    "W1/handwritten_scalar": "peer: hand-written scalar C++ (glibc tanhf), step + stats",
+    "W1/libtorch_eager": "peer: libtorch eager, step + stats read back",
+    "W3/sigma_fused": "Sigma: default pipeline (fused) + JIT",
+    "W3/sigma_unfused": "Sigma, fusion passes off",
+    "W3/handwritten_fused": "peer: hand-written C++, one fused loop",
+    "W3/handwritten_separate": "peer: hand-written C++, 11 separate loops",
+    "W3/libtorch_ops": "peer: libtorch eager, 11 tensor ops",
+}
+BENCH_ARGS = ["--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true", "--benchmark_format=json"]
+W3_BYTES_PER_ELEMENT = 20
+
+
+def run_bench(binary, extra):
+    cmd = [binary] + BENCH_ARGS + extra
+    print("bench-report: running " + " ".join(shlex.quote(c) for c in cmd), file=sys.stderr, flush=True)
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, check=False)
+    if done.returncode != 0:
+        sys.exit(f"bench-report: {binary} exited with status {done.returncode}")
+    return json.loads(done.stdout), cmd
+
+
+def load_average():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def caches(context):
+    """'L1d 32 KiB, L2 512 KiB, L3 32 MiB' from Google Benchmark's context."""
+    parts = []
+    for c in context.get("caches", []):
+        if c.get("type") == "Instruction":
+            continue
+        size = c.get("size", 0)
+        text = f"{size >> 20} MiB" if size >= 1 << 20 else f"{size >> 10} KiB"
+        parts.append(f"L{c.get('level')}{'d' if c.get('type') == 'Data' else ''} {text}")
+    return ", ".join(parts)
+
+
+def cpu_description():
+    """Model name, family/model and the vector ISA, from /proc/cpuinfo."""
+    info = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if ":" in line:
+                    key, value = (s.strip() for s in line.split(":", 1))
+                    info.setdefault(key, value)
+    except OSError:
+        return platform.processor() or "unknown"
+    flags = set(info.get("flags", "").split())
+    isa = [f for f in ("avx2", "fma", "avx512f") if f in flags]
+    return (f"{info.get('model name', 'unknown')} (family {info.get('cpu family', '?')}, "
+            f"model {info.get('model', '?')}), {os.cpu_count()} logical CPUs, {', '.join(isa) or 'no AVX2'}")
+
+
+def benchmark_version():
+    """Debian's libbenchmark-dev version (Google Benchmark's JSON does not carry one)."""
+    try:
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libbenchmark-dev"],
+                             capture_output=True, text=True, check=False)
+        return out.stdout.strip() or "(version unknown)"
+    except OSError:
+        return "(version unknown)"
+
+
+def jit_target(context):
+    """'x86_64 znver3 +a,+b,...' -> 'x86_64 znver3' plus the vector features."""
+    text = context.get("sigma_jit_target", "unknown")
+    parts = text.split(" ", 2)
+    if len(parts) < 3:
+        return text
+    features = set(parts[2].split(","))
+    vector = [f for f in ("+avx2", "+fma", "+avx512f") if f in features]
+    return f"{parts[0]} {parts[1]} ({' '.join(vector)}; {len(features)} features)"
+
+
+def medians(data):
+    """{name: median aggregate entry}, {name: error message}."""
+    rows, errors = {}, {}
+    for b in data["benchmarks"]:
+        name = b.get("run_name", b["name"]).replace("/real_time", "")
+        if b.get("error_occurred"):
+            errors[name] = b.get("error_message", "error")
+        elif b.get("run_type") == "aggregate" and b.get("aggregate_name") == "median":
+            rows[name] = b
+        elif b.get("run_type") != "aggregate" and name not in rows:
+            rows.setdefault(name, b)  # a run without repetitions: its only value
+    return rows, errors
+
+
+def to_unit(entry, key, unit):
+    scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+    return entry[key] * scale[entry["time_unit"]] / scale[unit]
+
+
+def fmt(x):
+    if x is None:
+        return "—"
+    if x >= 1000:
+        return f"{x:,.0f}"
+    if x >= 10:
+        return f"{x:.1f}"
+    if x >= 1:
+        return f"{x:.2f}"
+    return f"{x:.3g}"
+
+
+def workload_table(lines, rows, errors, prefix, unit, extra_columns):
+    names = [n for n in DESCRIPTIONS if n.startswith(prefix) and (n in rows or n in errors)]
+    names += sorted(n for n in list(rows) + list(errors) if n.startswith(prefix) and n not in names)
+    peers = [n for n in names if not n.split("/", 1)[1].startswith("sigma") and n in rows]
+    header = ["benchmark", "what", f"CPU {unit}/step", f"real {unit}/step"] + [c[0] for c in extra_columns]
+    header += [f"× {p.split('/', 1)[1]}" for p in peers]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for n in names:
+        if n in errors:
+            lines.append(f"| `{n}` | {DESCRIPTIONS.get(n, '')} | error: {errors[n]} |" + " |" * (len(header) - 3))
+            continue
+        e = rows[n]
+        cells = [f"`{n}`", DESCRIPTIONS.get(n, ""), fmt(to_unit(e, "cpu_time", unit)), fmt(to_unit(e, "real_time", unit))]
+        cells += [column(e) for _, column in extra_columns]
+        for p in peers:
+            sigma_row = n.split("/", 1)[1].startswith("sigma")
+            cells.append(fmt(e["cpu_time"] / rows[p]["cpu_time"]) if sigma_row else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+
+
+def report(data, command, started_load, ended_load):
+    rows, errors = medians(data)
+    context = data.get("context", {})
+    repetitions = max((b.get("repetitions", 1) for b in data["benchmarks"]), default=1)
+    lines = ["# sigma-bench results", ""]
+    lines += [
+        f"- Date: {context.get('date', datetime.datetime.now().isoformat(timespec='seconds'))}",
+        f"- Command: {command}",
+        f"- CPU: {cpu_description()}; {caches(context)}",
+        f"- Load average (1, 5, 15 min) {started_load} at the start, {ended_load} at the end "
+        f"({os.cpu_count()} cores: more than that means the neighbours were busy)",
+        f"- Sigma's JIT target: {jit_target(context)}",
+        f"- libtorch: {context.get('sigma_libtorch', 'unknown')}",
+        f"- Google Benchmark {benchmark_version()} (its JSON says `library_build_type: "
+        f"{context.get('library_build_type', '?')}` for Debian's build of the library itself; that concerns only "
+        "its own timing loop, not the code measured)",
+        "",
+        "## How to read this",
+        "",
+        f"- Every figure is the **median of {repetitions} repetitions** (each repetition runs a benchmark for at least "
+        "0.5 s of CPU time). One thread everywhere.",
+        "- Times are **CPU time** per step, the primary figure; *real* is the wall clock. This machine has "
+        "2 cores shared with other engineers' builds, so real time can be up to ~2x the CPU time when a "
+        "build is running, and even CPU time moves with the neighbours' use of caches and memory "
+        "bandwidth: expect +-10-20% between runs. Rates (GB/s, GFLOP/s) are per CPU second.",
+        "- `× peer` = Sigma's CPU time / that peer's CPU time, **measured in the same run**: 1.00 is parity, "
+        "2.00 means Sigma takes twice as long. Prefer these ratios to the absolute numbers.",
+        "- W3's GB/s counts the minimal traffic, 20 B per element (read w, g, m; write w, m), as "
+        "../shared/peers does; `% of stream` compares it with `machine/stream_rmw` of this run. It can "
+        "exceed 100%: on this VM one core draws more bandwidth from W3's 3 read + 2 write streams than "
+        "from stream_rmw's 2 + 1, so the hand-written fused loop is the practical bound for W3.",
+        "- The peer figures in ../shared/peers/RESULTS.md come from a different machine (2-core Zen 5 "
+        "with AVX-512); they do not transfer to this one. Compare within this file.",
+        "",
+        "## Machine limits",
+        "",
+        "| benchmark | what | CPU ms | rate (median) |",
+        "|---|---|---|---|",
+    ]
+    for n in [n for n in DESCRIPTIONS if n.startswith("machine/")]:
+        if n in errors:
+            lines.append(f"| `{n}` | {DESCRIPTIONS[n][0]} | error: {errors[n]} | |")
+        elif n in rows:
+            what, counter, _ = DESCRIPTIONS[n]
+            lines.append(f"| `{n}` | {what} | {fmt(to_unit(rows[n], 'cpu_time', 'ms'))} | "
+                         f"{fmt(rows[n].get(counter))} {counter} |")
+    lines.append("")
+
+    lines += ["## W1: seed network step + weight statistics (2-3-1 tanh, XOR batch 4, SGD, L1+L2)", ""]
+    workload_table(lines, rows, errors, "W1/", "ns", [])
+    lines += ["Each Sigma step is checked against the hand-written peer after 1000 steps (same initial "
+              "weights) before it is timed; a failed check shows as an error row.", ""]
+
+    stream = rows.get("machine/stream_rmw", {}).get("GB/s")
+    lines += ["## W3: fused update of 16M floats (momentum SGD + L1 + L2 + Σw, Σ|w|, Σw²)", ""]
+    workload_table(lines, rows, errors, "W3/", "ms", [
+        ("GB/s (20 B/elem)", lambda e: fmt(e.get("GB/s"))),
+        ("% of stream", lambda e: f"{100 * e['GB/s'] / stream:.0f}%" if stream and e.get("GB/s") else "—"),
+    ])
+    fused = rows.get("W3/sigma_fused", {})
+    if "abs_sum_err" in fused:
+        lines += [
+            "Before timing, Sigma fused and unfused are checked bit for bit against each other and the "
+            "updated w and m against the hand-written fused loop. The sums are compared only: Sigma adds "
+            "16M floats in order in one float, the peer in 16 lanes per 4096-element block and then in "
+            "double. Relative difference after one step (|Δ| / Σ|w|, and / Σw² for Σw²): "
+            f"Σw {fused.get('sum_err', 0):.2g}, Σ|w| {fused['abs_sum_err']:.2g}, Σw² {fused['sq_sum_err']:.2g}.",
+            ""]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bench", default="build/bin/sigma-bench", help="the sigma-bench binary to run")
+    parser.add_argument("--json", help="read this JSON (from sigma-bench) instead of running it")
+    parser.add_argument("--output", help="write the Markdown here (default: stdout)")
+    parser.add_argument("--save-json", help="also keep sigma-bench's JSON here (to re-render with --json)")
+    parser.add_argument("bench_args", nargs="*", help="extra sigma-bench arguments (after --)")
+    args = parser.parse_args()
+
+    invocation = " ".join(shlex.quote(a) for a in ["scripts/bench-report.py"] + sys.argv[1:])
+    if args.json:
+        with open(args.json) as f:
+            data = json.load(f)
+        command = f"`{invocation}`, a report on a saved sigma-bench JSON run"
+        loads = data.get("context", {}).get("load_avg", [])
+        started, ended = " ".join(f"{x:.2f}" for x in loads) or "unknown", "unknown"
+    else:
+        started = load_average()
+        data, cmd = run_bench(args.bench, args.bench_args)
+        ended = load_average()
+        if args.save_json:
+            with open(args.save_json, "w") as f:
+                json.dump(data, f, indent=1)
+        command = (f"`{invocation}` (what `make bench` runs), which ran "
+                   f"`{' '.join(shlex.quote(c) for c in cmd)}`")
+    text = report(data, command, started, ended)
+    if args.output:
+        tmp = args.output + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, args.output)
+        print(f"bench-report: wrote {args.output}", file=sys.stderr)
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
