@@ -7,7 +7,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 SIGMA := $(BUILD)/bin/sigma
 DEMO_DIR := $(BUILD)/demo
 
-.PHONY: all deps build demo test bench fuzz clean
+.PHONY: all deps build demo test test-sanitize test-tsan bench fuzz clean
 
 all: build
 
@@ -31,9 +31,22 @@ demo: build
 	$(SIGMA) inspect --emit asm > $(DEMO_DIR)/5-step.s
 	@echo "== Every stage of the seed network's training step is in $(DEMO_DIR)/ =="
 	@ls -1 $(DEMO_DIR)
+	@echo "== W5: Fashion-MNIST, 784-512-256-10 ReLU MLP, Adam lr 1e-3, L2 1e-5 + L1 1e-6, 10 epochs =="
+	$(SIGMA) train --model mlp:784-512-256-10 --act relu --data fashion-mnist --epochs 10 --batch 128 \
+	  --optimizer adam --lr 1e-3 --l2 1e-5 --l1 1e-6 --seed 1 --out $(DEMO_DIR)/fmnist
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer
+# (and LeakSanitizer), in build-sanitize/ at -O1; the stress tests of
+# concurrent compiled steps under ThreadSanitizer, in build-tsan/.
+# scripts/sanitize.sh says what is and is not instrumented.
+test-sanitize: deps
+	JOBS=$(JOBS) scripts/sanitize.sh address
+
+test-tsan: deps
+	JOBS=$(JOBS) scripts/sanitize.sh thread
 
 # sigma-bench (benchmarks/): machine limits, W1, W3 and their peers, 5
 # repetitions, medians; the report (benchmarks/RESULTS.md) says how to read it.

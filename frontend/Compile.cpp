@@ -49,8 +49,12 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
   step.forwardText_ = printGraph(graph);
   pm.recordStage("forward", step.forwardText_, "sg", clock.lap());
 
+  // The forward graph stays available for evaluation (frontend/Evaluator.h).
+  step.forward_ = std::make_unique<Graph>(cloneGraph(graph));
+  step.predictionId_ = prediction.node()->id;
+
   graph.setName(graph.name() + "_step");
-  buildTrainingStep(builder, prediction, loss, optimizer);
+  step.info_ = buildTrainingStep(builder, prediction, loss, optimizer, options.regularize);
   verifyGraph(graph);
   pm.recordStage("autodiff", printGraph(graph), "sg", clock.lap());
 
@@ -78,6 +82,10 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
 
   step.graph_ = &graph;
   step.lr_ = optimizer.lr;
+  step.optimizer_ = optimizer;
+  step.loss_ = loss;
+  for (const auto& r : step.info_.regularized) step.regs_.push_back(r.reg);
+  step.bindBuffers();
   step.batch_ = x->type.shape.empty() ? 1 : x->type.shape[0];
   step.inputSize_ = x->type.size();
   step.targetSize_ = graph.find("target")->type.size();
@@ -107,24 +115,73 @@ StepResult TrainingStep::run(std::span<const float> x, std::span<const float> ta
   return r;
 }
 
+void TrainingStep::bindBuffers() {
+  auto out = [&](const std::string& name) { return std::as_const(*exec_).f32(name).data(); };
+  lrBuffer_ = exec_->f32("lr").data();
+  for (const std::string& name : info_.scalarInputs) scalarBuffers_.push_back(exec_->f32(name).data());
+  for (const auto& r : info_.regularized)
+    regBuffers_.push_back({exec_->f32(r.parameter + ".l1").data(), exec_->f32(r.parameter + ".l2").data()});
+  lossBuffer_ = out("loss");
+  dataLossBuffer_ = out("data_loss");
+  for (const std::string& p : info_.parameters) {
+    std::array<const float*, 6> stats{};
+    for (size_t i = 0; i < stats.size(); ++i) stats[i] = out(p + "." + kWeightStatNames[i]);
+    statBuffers_.push_back(stats);
+  }
+}
+
 StepResult TrainingStep::runInPlace() {
-  exec_->f32("lr")[0] = lr_;
+  *lrBuffer_ = lr_;
+  if (!scalarBuffers_.empty()) {
+    std::vector<float> values = optimizer_.stepInputs(stepCount_ + 1);
+    for (size_t i = 0; i < values.size(); ++i) *scalarBuffers_[i] = values[i];
+  }
+  for (size_t i = 0; i < regBuffers_.size(); ++i) {
+    *regBuffers_[i].first = regs_[i].l1;
+    *regBuffers_[i].second = regs_[i].l2;
+  }
   exec_->run();
+  ++stepCount_;
   StepResult r;
-  r.loss = exec_->f32("loss")[0];
-  r.data_loss = exec_->f32("data_loss")[0];
-  for (const ParameterSpec& spec : builder_->parameterSpecs()) {
-    auto get = [&](const char* stat) { return exec_->f32(spec.name + "." + stat)[0]; };
-    r.weights.push_back({spec.name, get("sum"), get("abs_sum"), get("sq_sum"), get("max_abs"), get("zeros"),
-                         get("grad_sq_sum")});
+  r.loss = *lossBuffer_;
+  r.data_loss = *dataLossBuffer_;
+  r.weights.reserve(statBuffers_.size());
+  for (size_t p = 0; p < statBuffers_.size(); ++p) {
+    const auto& s = statBuffers_[p];
+    r.weights.push_back({info_.parameters[p], *s[0], *s[1], *s[2], *s[3], *s[4], *s[5]});
   }
   return r;
 }
 
-std::vector<std::string> TrainingStep::parameterNames() const {
+std::vector<std::string> TrainingStep::regularizedParameters() const {
   std::vector<std::string> names;
-  for (const ParameterSpec& spec : builder_->parameterSpecs()) names.push_back(spec.name);
+  for (const auto& r : info_.regularized) names.push_back(r.parameter);
   return names;
+}
+
+namespace {
+size_t regularizedIndex(const TrainingGraphInfo& info, const std::string& parameter) {
+  for (size_t i = 0; i < info.regularized.size(); ++i)
+    if (info.regularized[i].parameter == parameter) return i;
+  for (const std::string& p : info.parameters)
+    if (p == parameter)
+      fail("regularizer of '{}': the step was compiled without a regularizer on it; give it one at compile time "
+           "(a layer regularizer or CompileOptions::regularize) to change its coefficients later",
+           parameter);
+  fail("regularizer of '{}': the step has no parameter of that name", parameter);
+}
+}  // namespace
+
+Regularizer TrainingStep::regularizer(const std::string& parameter) const {
+  return regs_[regularizedIndex(info_, parameter)];
+}
+
+void TrainingStep::setRegularizer(const std::string& parameter, Regularizer reg) {
+  size_t i = regularizedIndex(info_, parameter);
+  if (reg.proximal != regs_[i].proximal && reg.l1 != 0)
+    fail("regularizer of '{}': compiled with {} L1, cannot switch to {} L1 without recompiling", parameter,
+         regs_[i].proximal ? "proximal" : "plain", reg.proximal ? "proximal" : "plain");
+  regs_[i] = {reg.l1, reg.l2, regs_[i].proximal};
 }
 
 std::string TrainingStep::dump(Stage stage) const {

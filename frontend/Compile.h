@@ -4,17 +4,25 @@
 //   auto step = sigma::compile(net, sigma::loss::mse(), sigma::optim::sgd({.lr = 0.1}), {.batch = 4});
 //   sigma::StepResult r = step.run(x, y);   // loss + per-parameter weight sums
 //   std::puts(step.dump(sigma::Stage::LoopIR).c_str());
+//
+// A TrainingStep owns the compiled step and the host-side values of its
+// scalar inputs: the learning rate, the optimizer's per-step scalars (from
+// the step counter) and the regularization coefficients. Changing any of
+// them takes effect at the next step, without recompiling.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "frontend/GraphBuilder.h"
 #include "frontend/Loss.h"
 #include "frontend/Modules.h"
 #include "frontend/Optimizer.h"
+#include "frontend/TrainingGraph.h"
 #include "passes/PassManager.h"
 #include "runtime/Executable.h"
 
@@ -31,7 +39,11 @@ struct CompileOptions {
   Backend backend = Backend::JIT;
   int optLevel = 3;
   // --print-after-all, --dump-dir, --time-passes, --no-fusion, from C++.
-  PassOptions passes;
+  PassOptions passes{};
+  // Regularizers by parameter group, applied after the layers' own
+  // (frontend/Regularizer.h): e.g. {{"*", reg::l1(1e-5f) + reg::l2(5e-4f)}}
+  // regularizes every weight matrix and no bias.
+  std::vector<RegularizerRule> regularize{};
 };
 
 // Σw, Σ|w|, Σw², max|w|, exact zeros and the gradient's Σg² of one parameter,
@@ -59,10 +71,35 @@ class TrainingStep {
   const std::vector<PassTiming>& timings() const { return timings_; }
   std::string timingReport() const { return timingReport_; }
 
-  std::vector<std::string> parameterNames() const;
+  // The model's parameters, in declaration order (what WeightStats reports).
+  std::vector<std::string> parameterNames() const { return info_.parameters; }
+  // The optimizer's state buffers ("fc1.weight.m", ...): zero at first.
+  const std::vector<std::string>& stateNames() const { return info_.state; }
+  // The storage of a parameter or state buffer (any buffer of the step, by name).
   std::span<float> parameter(const std::string& name) { return exec_->f32(name); }
+  std::span<const float> parameter(const std::string& name) const { return std::as_const(*exec_).f32(name); }
+
   float learningRate() const { return lr_; }
   void setLearningRate(float lr) { lr_ = lr; }
+  // Steps run so far; Adam's bias correction uses stepCount() + 1 for the
+  // next step. Restoring a checkpoint restores it.
+  int64_t stepCount() const { return stepCount_; }
+  void setStepCount(int64_t steps) { stepCount_ = steps; }
+
+  // The parameters compiled with a regularizer, and their coefficients now.
+  std::vector<std::string> regularizedParameters() const;
+  Regularizer regularizer(const std::string& parameter) const;
+  // New coefficients for a regularized parameter, from the next step on.
+  // Throws if the parameter was compiled without a regularizer, or if `reg`
+  // asks for the other L1 form (plain vs proximal): both need a recompile.
+  void setRegularizer(const std::string& parameter, Regularizer reg);
+
+  const Optimizer& optimizer() const { return optimizer_; }
+  const Loss& loss() const { return loss_; }
+  // The model's forward graph (input %x) and its prediction node: what an
+  // evaluator (frontend/Evaluator.h) compiles without the training parts.
+  const Graph& forwardGraph() const { return *forward_; }
+  const Node* forwardPrediction() const { return forward_->nodes()[size_t(predictionId_)].get(); }
   int64_t batch() const { return batch_; }
   int64_t inputSize() const { return inputSize_; }
   int64_t targetSize() const { return targetSize_; }
@@ -70,10 +107,12 @@ class TrainingStep {
   const Graph& graph() const { return *graph_; }
   const loop::Module& loopModule() const { return exec_->module(); }
   Executable& executable() { return *exec_; }
+  Backend backend() const { return exec_->backend(); }
 
  private:
   friend TrainingStep compile(GraphBuilder&&, Tensor, const Loss&, const Optimizer&, const CompileOptions&);
   TrainingStep() = default;
+  void bindBuffers();  // caches the addresses runInPlace reads and writes
 
   std::unique_ptr<GraphBuilder> builder_;
   const Graph* graph_ = nullptr;
@@ -83,6 +122,21 @@ class TrainingStep {
   std::string timingReport_;
   float lr_ = 0;
   int64_t batch_ = 0, inputSize_ = 0, targetSize_ = 0;
+  int64_t stepCount_ = 0;
+  Optimizer optimizer_;
+  Loss loss_;
+  TrainingGraphInfo info_;
+  std::vector<Regularizer> regs_;  // current coefficients, one per info_.regularized
+  std::unique_ptr<Graph> forward_;
+  int predictionId_ = 0;
+
+  // Buffer addresses, bound once (the arena never moves): per-step name
+  // lookups would cost more than W1's whole step.
+  float* lrBuffer_ = nullptr;
+  std::vector<float*> scalarBuffers_;          // info_.scalarInputs
+  std::vector<std::pair<float*, float*>> regBuffers_;  // P.l1, P.l2 per info_.regularized
+  const float *lossBuffer_ = nullptr, *dataLossBuffer_ = nullptr;
+  std::vector<std::array<const float*, 6>> statBuffers_;  // per parameter, kWeightStatNames order
 };
 
 // From a functional graph: `prediction` is the model's output, built on

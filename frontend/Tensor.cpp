@@ -46,6 +46,7 @@ Tensor abs(Tensor x) { return unary(Op::Abs, x); }
 Tensor sign(Tensor x) { return unary(Op::Sign, x); }
 Tensor square(Tensor x) { return unary(Op::Square, x); }
 Tensor tanh(Tensor x) { return unary(Op::Tanh, x); }
+Tensor sqrt(Tensor x) { return unary(Op::Sqrt, x); }
 
 Tensor matmul(Tensor a, Tensor b, bool transposeA, bool transposeB) {
   Graph* g = sameGraph(a, b, "matmul");

@@ -49,6 +49,7 @@ Tensor abs(Tensor x);
 Tensor sign(Tensor x);
 Tensor square(Tensor x);
 Tensor tanh(Tensor x);
+Tensor sqrt(Tensor x);  // correctly rounded, like sqrtf; sqrt(-x) is NaN
 Tensor matmul(Tensor a, Tensor b, bool transposeA = false, bool transposeB = false);
 Tensor broadcast(Tensor x, Shape to);
 Tensor sum(Tensor x);             // over all elements

@@ -55,6 +55,8 @@ void applyGradientRule(Graph& g, Node* n, Node* grad, Contribute contribute) {
     case Op::Abs:  // d|x| = sign(x), with sign(0) = 0
       return contribute(0, [&] { return mul(g, grad, g.unary(Op::Sign, a)); });
     case Op::Square: return contribute(0, [&] { return mul(g, grad, mul(g, g.scalar(2), a)); });
+    case Op::Sqrt:  // d √x = 1 / (2·√x), from the forward value itself
+      return contribute(0, [&] { return g.binary(Op::Div, grad, mul(g, g.scalar(2), n)); });
     case Op::Tanh:  // d tanh(x) = 1 - tanh(x)², from the forward value itself
       return contribute(0, [&] { return mul(g, grad, g.binary(Op::Sub, g.scalar(1), g.unary(Op::Square, n))); });
     case Op::Exp:  // d exp(x) = exp(x), the forward value

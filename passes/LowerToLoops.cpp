@@ -118,6 +118,7 @@ class Lowering {
       case Op::Abs: return Unary::make(UnaryOp::Abs, in[0]);
       case Op::Sign: return Unary::make(UnaryOp::Sign, in[0]);
       case Op::Tanh: return Unary::make(UnaryOp::Tanh, in[0]);
+      case Op::Sqrt: return Unary::make(UnaryOp::Sqrt, in[0]);
       case Op::Exp: return Unary::make(UnaryOp::Exp, in[0]);
       case Op::Log: return Unary::make(UnaryOp::Log, in[0]);
       case Op::Square: return in[0] * in[0];

@@ -1,5 +1,9 @@
 // The one list of Sigma's passes, in default-pipeline order. A pass is a
 // function behind a one-function header; this file only names them.
+#include "passes/AlgebraicSimplification.h"
+#include "passes/CommonSubexpressionElimination.h"
+#include "passes/ConstantFolding.h"
+#include "passes/DeadCodeElimination.h"
 #include "passes/EliminateDeadKernels.h"
 #include "passes/FuseEpilogue.h"
 #include "passes/FuseSiblingLoops.h"
@@ -15,6 +19,10 @@ namespace {
 PassInfo graphPass(std::string name, std::string description, void (*fn)(Graph&), bool fusion = false) {
   return {std::move(name), std::move(description), IRLevel::Graph, fusion, [fn](IRUnit& u) { fn(u.graph); }};
 }
+// A graph pass that explains its decisions (IRUnit::remarks).
+PassInfo graphPass(std::string name, std::string description, void (*fn)(Graph&, std::vector<std::string>&)) {
+  return {std::move(name), std::move(description), IRLevel::Graph, false, [fn](IRUnit& u) { fn(u.graph, u.remarks); }};
+}
 PassInfo loopPass(std::string name, std::string description, void (*fn)(loop::Module&), bool fusion = false) {
   return {std::move(name), std::move(description), IRLevel::Loop, fusion, [fn](IRUnit& u) { fn(u.loops); }};
 }
@@ -29,6 +37,12 @@ const std::vector<PassInfo>& passRegistry() {
   static const std::vector<PassInfo> passes = [] {
     std::vector<PassInfo> p;
     p.push_back(graphPass("verify", "check the graph (the manager verifies after every pass anyway)", [](Graph&) {}));
+    p.push_back(graphPass("fold-constants", "evaluate nodes whose operands are all constants", foldConstants));
+    p.push_back(graphPass("simplify", "algebraic pattern rules that keep IEEE results bit for bit (x*1 -> x, ...)",
+                          simplifyAlgebra));
+    p.push_back(graphPass("cse", "merge nodes computing the same op on the same operands",
+                          eliminateCommonSubexpressions));
+    p.push_back(graphPass("dce", "remove nodes no output or update depends on", eliminateDeadCode));
     p.push_back({"lower-to-loops", "graph IR -> loop IR: one loop nest per node", IRLevel::Graph, false,
                  [](IRUnit& u) {
                    u.loops = lowerToLoops(u.graph);

@@ -10,6 +10,9 @@ packages=(
   cmake make g++ pkg-config
   llvm-19-dev llvm-19-tools libzstd-dev zlib1g-dev   # LLVM's CMake files need zstd
   libfmt-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev                                # sigma report reads metrics.jsonl
+  graphviz                                          # sigma inspect --emit svg; the DOT test runs dot
+  chromium                                          # the report test renders report.html headless
   dataset-fashion-mnist
 )
 for arg in "$@"; do

@@ -15,22 +15,23 @@ class Args {
  public:
   Args(std::string command, std::vector<std::string> args) : command_(std::move(command)), args_(std::move(args)) {}
 
-  // The value of --name, removed from the remaining arguments.
+  // The value of --name, removed from the remaining arguments; when the
+  // flag is repeated, the last value wins (as in most command-line tools).
   std::optional<std::string> value(const std::string& name) {
-    for (size_t i = 0; i < args_.size(); ++i) {
+    std::optional<std::string> found;
+    for (size_t i = 0; i < args_.size();) {
       if (args_[i] == "--" + name) {
-        if (i + 1 >= args_.size()) fail("sigma {}: --{} needs a value", command_, name);
-        std::string v = args_[i + 1];
+        if (i + 1 >= args_.size()) fail("--{} needs a value", name);
+        found = args_[i + 1];
         args_.erase(args_.begin() + long(i), args_.begin() + long(i) + 2);
-        return v;
-      }
-      if (args_[i].rfind("--" + name + "=", 0) == 0) {
-        std::string v = args_[i].substr(name.size() + 3);
+      } else if (args_[i].rfind("--" + name + "=", 0) == 0) {
+        found = args_[i].substr(name.size() + 3);
         args_.erase(args_.begin() + long(i));
-        return v;
+      } else {
+        ++i;
       }
     }
-    return std::nullopt;
+    return found;
   }
   std::string value(const std::string& name, const std::string& fallback) { return value(name).value_or(fallback); }
 
@@ -43,7 +44,7 @@ class Args {
       if (used == v->size()) return n;
     } catch (const std::exception&) {
     }
-    fail("sigma {}: --{} expects an integer, got '{}'", command_, name, *v);
+    fail("--{} expects an integer, got '{}'", name, *v);
   }
 
   double number(const std::string& name, double fallback) {
@@ -55,7 +56,7 @@ class Args {
       if (used == v->size()) return n;
     } catch (const std::exception&) {
     }
-    fail("sigma {}: --{} expects a number, got '{}'", command_, name, *v);
+    fail("--{} expects a number, got '{}'", name, *v);
   }
 
   // True if the boolean --name was given (and removes it).
@@ -78,7 +79,7 @@ class Args {
 
   // Call once every known flag was taken: anything left is an error.
   void finish() const {
-    if (!args_.empty()) fail("sigma {}: unknown argument '{}' (see sigma help)", command_, args_.front());
+    if (!args_.empty()) fail("unknown argument '{}' (see sigma help)", args_.front());
   }
 
  private:

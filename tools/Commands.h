@@ -9,6 +9,7 @@ namespace sigma::cli {
 int trainCommand(Args& args);
 int inspectCommand(Args& args);
 int optCommand(Args& args);
+int reportCommand(Args& args);
 
 // --print-after-all, --print-after PASS (repeatable), --dump-dir DIR,
 // --time-passes, --no-fusion: shared by opt, inspect and train.

@@ -15,6 +15,9 @@ TEST(GradientCheck, SignIsZero) {
   checkGradient({"sign*x", {{5}}, [](Graph& g, auto& p) { return bin(g, Op::Mul, un(g, Op::Sign, p[0]), p[0]); }, 0.1f});
 }
 TEST(GradientCheck, Square) { checkGradient({"square", {{3, 4}}, [](Graph& g, auto& p) { return un(g, Op::Square, p[0]); }}); }
+TEST(GradientCheck, Sqrt) {
+  checkGradient({"sqrt", {{3, 4}}, [](Graph& g, auto& p) { return un(g, Op::Sqrt, un(g, Op::Abs, p[0])); }, 0.2f});
+}
 TEST(GradientCheck, Tanh) { checkGradient({"tanh", {{3, 4}}, [](Graph& g, auto& p) { return un(g, Op::Tanh, p[0]); }}); }
 TEST(GradientCheck, Exp) { checkGradient({"exp", {{3, 4}}, [](Graph& g, auto& p) { return un(g, Op::Exp, p[0]); }}); }
 TEST(GradientCheck, Log) {  // of |x| >= 0.3, away from the pole at 0

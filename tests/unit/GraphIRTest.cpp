@@ -260,7 +260,7 @@ TEST(GraphParser, ReportsSyntaxErrorsWithLocation) {
             "t.sg:2:6: error: expected '=' after %x but found 'input'");
   EXPECT_EQ(
       parseError("graph @g {\n  %x = relu : f32[2]\n}"),
-      "t.sg:2:8: error: expected an op (input, param, const, neg, abs, sign, square, tanh, exp, log, add, sub, "
+      "t.sg:2:8: error: expected an op (input, param, const, neg, abs, sign, square, tanh, sqrt, exp, log, add, sub, "
       "mul, div, maximum, minimum, ge, broadcast, sum, mean, max, min, matmul, transpose, reshape, gather, "
       "scatter_add) but found 'relu'");
   EXPECT_EQ(parseError("graph @g {\n  %x = input f32[2]\n}"),

@@ -1,0 +1,79 @@
+// Shared by the training tests (fit, metrics, resume, CLI): temporary
+// directories, file contents, error messages, small data sets.
+#pragma once
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "frontend/Compile.h"
+#include "ir/Error.h"
+#include "runtime/Dataset.h"
+#include "runtime/Rng.h"
+
+namespace sigma::traintest {
+
+// A fresh directory under /tmp, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/sigma-train-test-XXXXXX";
+    if (!mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+inline std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline void writeFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+template <typename F>
+std::string errorOf(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// Three Gaussian blobs in the plane, one per class: an easy problem a small
+// MLP learns in a few epochs.
+inline Dataset blobs(int64_t count, uint64_t seed) {
+  const float centers[3][2] = {{0, 2}, {2, -1}, {-2, -1}};
+  Dataset d;
+  d.name = "blobs";
+  d.count = count;
+  d.sampleShape = {2};
+  d.numClasses = 3;
+  Rng rng(seed);
+  for (int64_t i = 0; i < count; ++i) {
+    int32_t label = int32_t(i % 3);
+    d.labels.push_back(label);
+    for (int k = 0; k < 2; ++k) d.features.push_back(centers[label][k] + 0.5f * rng.normal());
+  }
+  return d;
+}
+
+}  // namespace sigma::traintest
