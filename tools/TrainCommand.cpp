@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "frontend/Report.h"
 #include "frontend/SeedNetwork.h"
 #include "frontend/Trainer.h"
 #include "tools/Commands.h"
@@ -156,7 +157,13 @@ int fitCommand(const FitFlags& f, const PassOptions& passes) {
              seconds / double(history.epochs.size()));
   if (last.test) fmt::print("; final test_accuracy {:.2f}%", 100 * last.test->accuracy);
   fmt::print("\n");
-  if (f.out) fmt::print("wrote {0}/{1} and {0}/{2}\n", *f.out, kMetricsFile, kCheckpointFile);
+  if (f.out) {
+    // The run's report (plots of loss, accuracy, weight sums, input
+    // importance) comes with every --out run, as `sigma report` writes it.
+    ReportSummary report = writeReport(*f.out);
+    for (const std::string& w : report.warnings) fmt::print(stderr, "sigma train: warning: report: {}\n", w);
+    fmt::print("wrote {0}/{1}, {0}/{2} and {3}\n", *f.out, kMetricsFile, kCheckpointFile, report.path);
+  }
   return 0;
 }
 }  // namespace

@@ -114,6 +114,10 @@ TEST(TrainCli, TrainsAModelFileAndWritesIdenticalMetricsTwice) {
   EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 10 + 2500);  // steps every 250, every epoch
   EXPECT_EQ(metrics, readFile(dir.file("b/metrics.jsonl")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("a/checkpoint.sgck")));
+  // Every --out run leaves its report, with Chart.js inlined (no network).
+  const std::string report = readFile(dir.file("a/report.html"));
+  EXPECT_NE(report.find("Chart"), std::string::npos);
+  EXPECT_EQ(report.find("<script src=\"http"), std::string::npos);
 
   // Resuming a finished run has nothing to do; a longer one continues it.
   CliRun again = runSigma(args + dir.file("a") + " --resume");
