@@ -28,15 +28,15 @@ void ProgressReporter::beginEpoch(int64_t epoch) {
   if (mode_ == ProgressMode::Lines && lastDraw_ == Clock::time_point{}) lastDraw_ = Clock::now();
 }
 
-std::string ProgressReporter::status(int64_t stepInEpoch, float loss, double seconds) const {
+std::string ProgressReporter::status(int64_t stepInEpoch, float loss, double absSum, double seconds) const {
   const double rate = seconds > 0 ? double(stepsDone_) / seconds : 0;
   const int64_t remaining = (epochs_ - epoch_) * stepsPerEpoch_ - (stepInEpoch + 1);
-  return fmt::format("epoch {}/{} step {}/{}  {:.1f} step/s  ETA {}  loss {:.4f}", epoch_ + 1, epochs_,
+  return fmt::format("epoch {}/{} step {}/{}  {:.1f} step/s  ETA {}  loss {:.4f}  Σ|w| {:.4g}", epoch_ + 1, epochs_,
                      stepInEpoch + 1, stepsPerEpoch_, rate, clockTime(rate > 0 ? double(remaining) / rate : -1),
-                     loss);
+                     loss, absSum);
 }
 
-void ProgressReporter::step(int64_t stepInEpoch, float loss) {
+void ProgressReporter::step(int64_t stepInEpoch, float loss, double absSum) {
   ++stepsDone_;
   if (mode_ == ProgressMode::Off) return;
   const auto now = Clock::now();
@@ -48,12 +48,12 @@ void ProgressReporter::step(int64_t stepInEpoch, float loss) {
     constexpr int kWidth = 24;
     const int filled = int(kWidth * (stepInEpoch + 1) / std::max<int64_t>(stepsPerEpoch_, 1));
     std::string bar = std::string(size_t(filled), '#') + std::string(size_t(kWidth - filled), '.');
-    fmt::print(stderr, "\r\x1b[K[{}] {}", bar, status(stepInEpoch, loss, seconds));
+    fmt::print(stderr, "\r\x1b[K[{}] {}", bar, status(stepInEpoch, loss, absSum, seconds));
     std::fflush(stderr);
     drawn_ = true;
   } else {
     if (sinceDraw < 10) return;  // a line every ten seconds keeps CI logs short
-    fmt::print(stderr, "{}\n", status(stepInEpoch, loss, seconds));
+    fmt::print(stderr, "{}\n", status(stepInEpoch, loss, absSum, seconds));
   }
   lastDraw_ = now;
 }

@@ -24,7 +24,8 @@ class ProgressReporter {
   void beginEpoch(int64_t epoch);  // from 0
   // After step `stepInEpoch` (from 0) of the current epoch; redraws at most
   // ten times a second.
-  void step(int64_t stepInEpoch, float loss);
+  // absSum: the model's total Σ|w| this step (the live view of its size).
+  void step(int64_t stepInEpoch, float loss, double absSum);
   // Clears the bar, so that the caller's epoch summary starts on a clean line.
   void endEpoch();
 
@@ -32,7 +33,7 @@ class ProgressReporter {
 
  private:
   using Clock = std::chrono::steady_clock;
-  std::string status(int64_t stepInEpoch, float loss, double seconds) const;
+  std::string status(int64_t stepInEpoch, float loss, double absSum, double seconds) const;
 
   ProgressMode mode_;
   int64_t epochs_, stepsPerEpoch_, epoch_ = 0;

@@ -79,7 +79,9 @@ FitHistory fit(TrainingStep& step, const Dataset& train, const Dataset* test, co
       lossSum += r.loss;
       if (options.logEvery > 0 && step.stepCount() % options.logEvery == 0)
         log.write(metricsStepLine(step.stepCount(), epoch + 1, r.loss, result.lr, r));
-      progress.step(s, r.loss);
+      double absSum = 0;
+      for (const WeightStats& w : r.weights) absSum += w.abs_sum;
+      progress.step(s, r.loss, absSum);
       result.last = std::move(r);
       ++s;
     }
