@@ -1,5 +1,6 @@
 #include "passes/PassManager.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -56,11 +57,30 @@ void PassManager::recordStage(const std::string& name, const std::string& text, 
   if (options_.printAfterAll || options_.printAfter.count(name))
     options_.print(fmt::format("// ----- IR after {} -----\n{}{}", name, commented, text));
   if (!options_.dumpDir.empty()) {
-    auto path = std::filesystem::path(options_.dumpDir) / fmt::format("{:02d}-{}.{}", ++dumpCounter_, name, extension);
+    const std::string file = fmt::format("{:02d}-{}.{}", ++dumpCounter_, name, extension);
+    auto path = std::filesystem::path(options_.dumpDir) / file;
     std::ofstream out(path);
     out << commented << text;
     if (!out) fail("--dump-dir: cannot write {}", path.string());
+    writeIndex(file, name, text, remarks, ms);
   }
+}
+
+// DIR/index.txt lists every dump with what changed since the previous one:
+// its size in lines (and the difference), its time, and the pass's remarks.
+void PassManager::writeIndex(const std::string& file, const std::string& name, const std::string& text,
+                             const std::vector<std::string>& remarks, double ms) {
+  const int64_t lines = std::count(text.begin(), text.end(), '\n');
+  std::string change = previousLines_ < 0 ? "first stage"
+                                          : fmt::format("{:+d} lines", lines - previousLines_);
+  previousLines_ = lines;
+  index_ += fmt::format("{:<44} {:>7} lines ({}), {:.2f} ms, {} remark{}\n", file, lines, change, ms, remarks.size(),
+                        remarks.size() == 1 ? "" : "s");
+  for (const std::string& r : remarks) index_ += "    " + r + "\n";
+  auto path = std::filesystem::path(options_.dumpDir) / "index.txt";
+  std::ofstream out(path);
+  out << "# Sigma stage dumps, in pipeline order (one file per stage and pass)\n" << index_;
+  if (!out) fail("--dump-dir: cannot write {}", path.string());
 }
 
 void PassManager::after(const std::string& name, const IRUnit& unit, size_t firstRemark, double ms) {

@@ -80,9 +80,14 @@ class PassManager {
  private:
   void after(const std::string& name, const IRUnit& unit, size_t firstRemark, double ms);
 
+  void writeIndex(const std::string& file, const std::string& name, const std::string& text,
+                  const std::vector<std::string>& remarks, double ms);
+
   PassOptions options_;
   std::vector<PassTiming> timings_;
   int dumpCounter_ = 0;
+  std::string index_;           // DIR/index.txt so far
+  int64_t previousLines_ = -1;  // the previous dump's size
 };
 
 }  // namespace sigma
