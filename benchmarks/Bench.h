@@ -15,6 +15,7 @@ namespace sigma::bench {
 
 void registerMachineBenchmarks();  // MachineBench.cpp: machine/*
 void registerW1Benchmarks();       // W1Bench.cpp: W1/*
+void registerW2Benchmarks();       // W2Bench.cpp: W2/*
 void registerW3Benchmarks();       // W3Bench.cpp: W3/*
 // LibtorchPeers.cpp, built only when CMake finds Torch (Debian's libtorch-dev):
 // W1/libtorch_eager, W3/libtorch_ops. Returns the version for the report.

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   sigma::bench::registerMachineBenchmarks();
   sigma::bench::registerW1Benchmarks();
+  sigma::bench::registerW2Benchmarks();
   sigma::bench::registerW3Benchmarks();
 #ifdef SIGMA_BENCH_HAVE_TORCH
   benchmark::AddCustomContext("sigma_libtorch", sigma::bench::registerLibtorchBenchmarks());

@@ -54,7 +54,7 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
   step.predictionId_ = prediction.node()->id;
 
   graph.setName(graph.name() + "_step");
-  step.info_ = buildTrainingStep(builder, prediction, loss, optimizer, options.regularize);
+  step.info_ = buildTrainingStep(builder, prediction, loss, optimizer, options.regularize, options.weightStats);
   verifyGraph(graph);
   pm.recordStage("autodiff", printGraph(graph), "sg", clock.lap());
 
@@ -123,7 +123,7 @@ void TrainingStep::bindBuffers() {
     regBuffers_.push_back({exec_->f32(r.parameter + ".l1").data(), exec_->f32(r.parameter + ".l2").data()});
   lossBuffer_ = out("loss");
   dataLossBuffer_ = out("data_loss");
-  for (const std::string& p : info_.parameters) {
+  for (const std::string& p : info_.weightStats ? info_.parameters : std::vector<std::string>{}) {
     std::array<const float*, 6> stats{};
     for (size_t i = 0; i < stats.size(); ++i) stats[i] = out(p + "." + kWeightStatNames[i]);
     statBuffers_.push_back(stats);

@@ -44,6 +44,9 @@ struct CompileOptions {
   // (frontend/Regularizer.h): e.g. {{"*", reg::l1(1e-5f) + reg::l2(5e-4f)}}
   // regularizes every weight matrix and no bias.
   std::vector<RegularizerRule> regularize{};
+  // The weight statistics of every step (StepResult::weights). Off only to
+  // measure their cost; the fused pipeline computes them in the update's pass.
+  bool weightStats = true;
 };
 
 // Σw, Σ|w|, Σw², max|w|, exact zeros and the gradient's Σg² of one parameter,

@@ -14,9 +14,11 @@ Regularizer effectiveRegularizer(const ParameterSpec& spec, const Shape& shape,
 }
 
 TrainingGraphInfo buildTrainingStep(GraphBuilder& builder, Tensor prediction, const Loss& loss,
-                                    const Optimizer& optimizer, const std::vector<RegularizerRule>& rules) {
+                                    const Optimizer& optimizer, const std::vector<RegularizerRule>& rules,
+                                    bool weightStats) {
   Graph& g = builder.graph();
   TrainingGraphInfo info;
+  info.weightStats = weightStats;
   Tensor target = builder.input("target", loss.targetType(prediction.type()).shape);
   Tensor lr = builder.input("lr", {});
   std::vector<Tensor> scalars;
@@ -64,12 +66,14 @@ TrainingGraphInfo buildTrainingStep(GraphBuilder& builder, Tensor prediction, co
       grad = grad + (2.0f * l2[i]) * w;
     }
     g.currentPart = Part::Stats;
-    g.addOutput(name + ".sum", sum(w).node());
-    g.addOutput(name + ".abs_sum", absSum[i].node());
-    g.addOutput(name + ".sq_sum", sqSum[i].node());
-    g.addOutput(name + ".max_abs", max(abs(w)).node());
-    g.addOutput(name + ".zeros", sum(1.0f - abs(sign(w))).node());
-    g.addOutput(name + ".grad_sq_sum", sum(square(grad)).node());
+    if (weightStats) {
+      g.addOutput(name + ".sum", sum(w).node());
+      g.addOutput(name + ".abs_sum", absSum[i].node());
+      g.addOutput(name + ".sq_sum", sqSum[i].node());
+      g.addOutput(name + ".max_abs", max(abs(w)).node());
+      g.addOutput(name + ".zeros", sum(1.0f - abs(sign(w))).node());
+      g.addOutput(name + ".grad_sq_sum", sum(square(grad)).node());
+    }
 
     g.currentPart = Part::Update;
     std::vector<Tensor> state;

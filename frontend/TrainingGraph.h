@@ -35,6 +35,7 @@ struct TrainingGraphInfo {
   std::vector<std::string> state;         // optimizer state buffers, zero-initialized
   std::vector<Regularized> regularized;
   std::vector<std::string> scalarInputs;  // the optimizer's, besides lr
+  bool weightStats = true;                // the P.sum, ... outputs exist
 };
 
 // The regularizer of a parameter: its layer's, then the last matching rule
@@ -42,7 +43,10 @@ struct TrainingGraphInfo {
 Regularizer effectiveRegularizer(const ParameterSpec& spec, const Shape& shape,
                                  const std::vector<RegularizerRule>& rules);
 
+// weightStats = false leaves the per-parameter statistics out (only to
+// measure what they cost: sigma-bench's W2 family).
 TrainingGraphInfo buildTrainingStep(GraphBuilder& builder, Tensor prediction, const Loss& loss,
-                                    const Optimizer& optimizer, const std::vector<RegularizerRule>& rules = {});
+                                    const Optimizer& optimizer, const std::vector<RegularizerRule>& rules = {},
+                                    bool weightStats = true);
 
 }  // namespace sigma
