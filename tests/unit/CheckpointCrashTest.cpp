@@ -159,9 +159,10 @@ TEST(CheckpointCrash, SigkillDuringSavesNeverLosesOrCorruptsTheCheckpoint) {
     } reaper{child};
     // Odd trials wait for at least one finished save first, so that some
     // kills interrupt the overwrite of an existing checkpoint for sure.
+    uint64_t finished = onDisk, g = 0;
     if (trial % 2 == 1) {
-      uint64_t first = 0;
-      ASSERT_EQ(::read(fds[0], &first, sizeof first), ssize_t(sizeof first)) << "trial " << trial;
+      ASSERT_EQ(::read(fds[0], &g, sizeof g), ssize_t(sizeof g)) << "trial " << trial;
+      finished = g;
     }
     std::this_thread::sleep_for(std::chrono::microseconds(delay(rng)));
     ASSERT_EQ(::kill(child, SIGKILL), 0);
@@ -174,7 +175,6 @@ TEST(CheckpointCrash, SigkillDuringSavesNeverLosesOrCorruptsTheCheckpoint) {
     // Every save the child reported as finished; the last one is the
     // newest checkpoint that must be on disk (or a newer one, if the
     // rename happened but the report did not).
-    uint64_t finished = onDisk, g = 0;
     while (::read(fds[0], &g, sizeof g) == ssize_t(sizeof g)) finished = g;
     ::close(fds[0]);
 
