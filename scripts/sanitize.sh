@@ -62,8 +62,8 @@ cmake --build "$dir" -j "$jobs" --target sigma-tests
 built=$(now)
 echo "sanitize: built $dir in $((built - start)) s"
 # libLLVM is not instrumented, so TSan cannot see its accesses; the
-# suppressions file (scoped to libLLVM, never to Sigma's code) documents
-# what it may still report through interceptors.
+# suppressions file is for reports from inside libLLVM only, never for
+# Sigma's code (it holds none today).
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan-suppressions.txt${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
 status=0
 "$dir/bin/sigma-tests" --gtest_filter='Concurrency.*' ${GTEST_ARGS:-} || status=$?
