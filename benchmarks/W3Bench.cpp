@@ -11,7 +11,7 @@
 // hand-written fused loop runs on identical data: fused and unfused must
 // agree bit for bit (w, m and the sums), and w, m must match the peer.
 // The sums are compared, not required to match: Sigma adds 16M floats in
-// order in a float, the peer in 16 lanes per 4096-element block and double,
+// 16 float lanes, the peer in 16 lanes per 4096-element block and double,
 // so at this N they differ by more than rounding; the relative differences
 // are reported as counters of W3/sigma_fused (sum_err: |Δ| / Σ|w|).
 #include <benchmark/benchmark.h>

@@ -15,10 +15,24 @@ using namespace loop;
 namespace {
 
 // Tries to move kernel q's single loop nest into the last loop nest of
-// kernel p (its producer), at the outermost level.
+// kernel p (its producer), at the outermost level. Loop-free statements
+// before q's nest (the zeroing of a fused weight update's statistics) move
+// to the front of p when p does not touch what they touch.
 bool fuseInto(Module& m, size_t p, size_t q, std::vector<std::string>& remarks) {
   std::vector<Stmt> producer = topLevelStatements(m.kernels[p].body), consumer = topLevelStatements(m.kernels[q].body);
-  if (consumer.size() != 1 || producer.empty()) return false;
+  std::vector<Stmt> prologue;
+  while (consumer.size() > 1 && !as<For>(consumer.front())) {
+    prologue.push_back(consumer.front());
+    consumer.erase(consumer.begin());
+  }
+  if (consumer.size() != 1 || !as<For>(consumer.front()) || producer.empty()) return false;
+  const Stmt producerAll = Block::make(producer), prologueAll = Block::make(prologue);
+  if (conflicts(buffersRead(producerAll), buffersWritten(producerAll), buffersRead(prologueAll),
+                buffersWritten(prologueAll))) {
+    remarks.push_back(fmt::format("fuse-epilogue: @{} not fused into @{}: its first statements touch what the producer does",
+                                  m.kernels[q].name, m.kernels[p].name));
+    return false;
+  }
   Stmt merged = mergeAtDepth(producer.back(), consumer.front(), 1);
   // A register-blocked producer walks rows in blocks: split the consumer's
   // row loop the same way so that its blocks line up with the producer's.
@@ -32,18 +46,23 @@ bool fuseInto(Module& m, size_t p, size_t q, std::vector<std::string>& remarks) 
     return false;
   }
   Module trial = m;
-  std::string why, name = m.kernels[p].name, consumerName = m.kernels[q].name;
+  // A fused weight update keeps its name: it is what the merged kernel is for.
+  const std::string consumerName = m.kernels[q].name;
+  const std::string producerName = m.kernels[p].name;
+  std::string why, name = consumerName.rfind("weight_update_", 0) == 0 ? consumerName : producerName;
   if (!mergeKernels(trial, {p, q}, name, why)) {
-    remarks.push_back(fmt::format("fuse-epilogue: @{} not fused into @{}: {}", consumerName, name, why));
+    remarks.push_back(fmt::format("fuse-epilogue: @{} not fused into @{}: {}", consumerName, producerName, why));
     return false;
   }
   for (Kernel& k : trial.kernels)
     if (k.name == name) {
       producer.back() = merged;
+      producer.insert(producer.begin(), prologue.begin(), prologue.end());
       k.body = Block::make(producer);
     }
   m = std::move(trial);
-  remarks.push_back(fmt::format("fuse-epilogue: @{} fused into the outer loop of @{}", consumerName, name));
+  remarks.push_back(fmt::format("fuse-epilogue: @{} fused into the outer loop of @{}{}", consumerName, producerName,
+                                name == producerName ? "" : fmt::format(" (the kernel is now @{})", name)));
   return true;
 }
 

@@ -12,6 +12,8 @@
 #include "passes/LowerToLoops.h"
 #include "passes/PassManager.h"
 #include "passes/PlanMemory.h"
+#include "passes/ScalarizeTemporaries.h"
+#include "passes/SplitReductions.h"
 
 namespace sigma {
 
@@ -58,6 +60,12 @@ const std::vector<PassInfo>& passRegistry() {
                          fuseSiblingLoops, true));
     p.push_back(loopPass("fuse-epilogue", "move a consumer into its producer's outer loop (matmul bias + activation)",
                          fuseEpilogues, true));
+    p.push_back(loopPass("scalarize-temporaries",
+                         "a temporary written and read back point by point in one loop body becomes one element",
+                         scalarizeTemporaries));
+    p.push_back(loopPass("split-reductions",
+                         "give each scalar reduction 16 (or 8) lanes combined in a fixed order, so it vectorizes",
+                         splitReductions));
     p.push_back(loopPass("eliminate-dead-kernels", "remove kernels whose results nobody reads", eliminateDeadKernels));
     p.push_back(loopPass("plan-memory", "share arena bytes between temporaries whose lifetimes do not overlap",
                          planMemory));

@@ -490,14 +490,16 @@ TEST(Codegen, TextOutputs) {
   const std::string& target = jit->targetDescription();
   EXPECT_EQ(target.rfind("x86_64 ", 0), 0u) << target;
 
-  // With AVX2 on the host, an elementwise kernel is vectorized with it.
+  // With AVX2 on the host, an elementwise kernel is vectorized with it (or
+  // with AVX-512's zmm registers where the host has those).
   if (target.find("+avx2") != std::string::npos) {
     Module e;
     e.name = "vec";
     e.buffers = {buffer("x", ScalarType::F32, 1024, BufferKind::Input), buffer("y", ScalarType::F32, 1024, BufferKind::Output)};
     e.kernels.push_back(elementwise("scale_0", "y", 1024, lf("x", v("i")) * f32(3.0f) + f32(1.0f)));
     auto vec = JitModule::compile(e);
-    EXPECT_NE(vec->assembly().find("ymm"), std::string::npos) << vec->assembly();
+    const std::string& code = vec->assembly();
+    EXPECT_TRUE(code.find("ymm") != std::string::npos || code.find("zmm") != std::string::npos) << code;
   }
 }
 
