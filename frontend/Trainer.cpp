@@ -3,8 +3,12 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <utility>
+
+#include <fmt/format.h>
 
 #include "frontend/MetricsLog.h"
+#include "frontend/NonFiniteCheck.h"
 #include "ir/Error.h"
 
 namespace sigma {
@@ -17,6 +21,27 @@ TrainingProgress resumeTrainingState(TrainingStep& step, const FitOptions& optio
     fail("{}: the run was trained with seed {}, resumed with seed {}", path, saved.seed, options.seed);
   return saved;
 }
+
+namespace {
+
+std::string lastCheckpointNote(const std::string& path, int64_t epoch) {
+  if (path.empty()) return "no checkpoint is written without an output directory";
+  if (epoch == 0) return fmt::format("no checkpoint was written yet ({})", path);
+  return fmt::format("{} holds the last good state (epoch {})", path, epoch);
+}
+
+// A checkpoint of NaN weights would be garbage that resumes: scan what it
+// would hold (once per save, not per step) and keep the previous one instead.
+void refuseNonFiniteState(TrainingStep& step, int64_t epoch, const std::string& path, int64_t lastSaved) {
+  std::vector<std::string> tensors = step.parameterNames();
+  tensors.insert(tensors.end(), step.stateNames().begin(), step.stateNames().end());
+  for (const std::string& t : tensors)
+    if (std::optional<std::string> bad = findNonFiniteElement(t, std::as_const(step).parameter(t)))
+      fail("fit: the checkpoint of epoch {} was not written: {} is not finite; {}", epoch, *bad,
+           lastCheckpointNote(path, lastSaved));
+}
+
+}  // namespace
 
 FitHistory fit(TrainingStep& step, const Dataset& train, const Dataset* test, const FitOptions& options) {
   if (options.epochs <= 0) fail("fit: epochs must be positive, got {}", options.epochs);
@@ -49,6 +74,7 @@ FitHistory fit(TrainingStep& step, const Dataset& train, const Dataset* test, co
     log.open((std::filesystem::path(options.outDir) / kMetricsFile).string(), keepBytes);
   }
   history.firstEpoch = firstEpoch + 1;
+  int64_t lastSaved = firstEpoch;  // the epoch of the checkpoint on disk (0: none)
 
   std::unique_ptr<Evaluator> evaluator;
   if (test) evaluator = std::make_unique<Evaluator>(step);
@@ -73,9 +99,12 @@ FitHistory fit(TrainingStep& step, const Dataset& train, const Dataset* test, co
       result.lr = options.schedule.rate(baseRate, epoch, s, stepsPerEpoch);
       step.setLearningRate(result.lr);
       StepResult r = step.runInPlace();
-      if (!std::isfinite(r.loss))
-        fail("fit: the loss is {} at step {} (epoch {}, lr {}); lower the learning rate?", r.loss, step.stepCount(),
-             epoch + 1, result.lr);
+      if (options.stopOnNonFinite)
+        if (std::optional<std::string> bad = findNonFinite(r)) {
+          log.flush();
+          fail("fit: training stopped at step {} (epoch {}, lr {}): {} is not finite; {}; lower the learning rate?",
+               step.stepCount(), epoch + 1, result.lr, *bad, lastCheckpointNote(checkpointPath, lastSaved));
+        }
       lossSum += r.loss;
       if (options.logEvery > 0 && step.stepCount() % options.logEvery == 0)
         log.write(metricsStepLine(step.stepCount(), epoch + 1, r.loss, result.lr, r));
@@ -99,8 +128,11 @@ FitHistory fit(TrainingStep& step, const Dataset& train, const Dataset* test, co
     // checkpoint never points past the log's end.
     if (options.onEpoch) options.onEpoch(result);
     const bool due = (epoch + 1) % options.checkpointEvery == 0 || epoch + 1 == options.epochs;
-    if (!checkpointPath.empty() && due)
+    if (!checkpointPath.empty() && due) {
+      if (options.stopOnNonFinite) refuseNonFiniteState(step, epoch + 1, checkpointPath, lastSaved);
       saveCheckpoint(checkpointPath, captureTrainingState(step, {epoch + 1, options.seed, log.bytes()}));
+      lastSaved = epoch + 1;
+    }
     history.epochs.push_back(std::move(result));
   }
   return history;

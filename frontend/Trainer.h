@@ -51,6 +51,12 @@ struct FitOptions {
   // tiny data set like XOR, thousands of epochs a second would wait on disk).
   int64_t checkpointEvery = 1;
   ProgressMode progress = ProgressMode::Auto;
+  // Stop at the first step whose loss, weights or gradients hold a NaN or an
+  // Inf, naming the step and the tensor (frontend/NonFiniteCheck.h: read off
+  // the step's weight statistics, no extra pass), and never write a
+  // checkpoint of non-finite parameters: the last good one stays. Off: train
+  // on, logging non-finite values as null.
+  bool stopOnNonFinite = true;
   // Called after each epoch, before its checkpoint is written: print, or
   // change the regularization for the next epoch (TrainingStep::setRegularizer).
   std::function<void(const EpochResult&)> onEpoch{};
@@ -63,8 +69,11 @@ struct FitHistory {
 
 // Trains `step` on `train` for options.epochs epochs (counting those a
 // resumed checkpoint already did); evaluates on `test` after each epoch when
-// given. Throws sigma::Error on data that does not fit the model, on a loss
-// that becomes NaN or infinite (naming the step), or on checkpoint problems.
+// given. Throws sigma::Error on data that does not fit the model, on
+// checkpoint problems, and (with stopOnNonFinite) on the first NaN or Inf in
+// the loss, a parameter or a gradient, naming the step and the tensor; the
+// metrics log then holds every step before it and the checkpoint on disk is
+// the last good one.
 FitHistory fit(TrainingStep& step, const Dataset& train, const Dataset* test, const FitOptions& options);
 
 // What fit does first when options.resume is set: loads outDir's checkpoint

@@ -61,11 +61,11 @@ struct FitFlags {
   std::optional<std::string> data, testData, out, schedule, progress;
   std::optional<double> holdout;
   std::optional<int64_t> epochs, threads, logEvery, steps, checkpointEvery;
-  bool resume = false, interpret = false;
+  bool resume = false, interpret = false, allowNonFinite = false;
 
   bool any() const {
     return model.any() || data || testData || out || schedule || progress || holdout || epochs || threads ||
-           checkpointEvery || resume;
+           checkpointEvery || resume || allowNonFinite;
   }
 };
 
@@ -120,7 +120,7 @@ int fitCommand(const FitFlags& f, const PassOptions& passes) {
   FitOptions fo{.epochs = epochs, .seed = uint64_t(seed), .schedule = schedule, .logEvery = logEvery,
                 .outDir = f.out.value_or(""), .resume = f.resume,
                 .checkpointEvery = f.checkpointEvery.value_or(std::max<int64_t>(1, epochs / 20)),
-                .progress = progress};
+                .progress = progress, .stopOnNonFinite = !f.allowNonFinite};
   if (f.resume) resumeTrainingState(step, fo);  // fit restores it again; this checks it first
 
   if (threads > 1)
@@ -179,6 +179,7 @@ int trainCommand(Args& args) {
   f.threads = integerFlag(args, "threads");
   f.out = args.value("out");
   f.resume = args.flag("resume");
+  f.allowNonFinite = args.flag("allow-nonfinite");
   f.checkpointEvery = integerFlag(args, "checkpoint-every");
   f.logEvery = integerFlag(args, "log-every");
   f.progress = args.value("progress");

@@ -38,6 +38,8 @@ commands:
               --log-every N     a metrics.jsonl line every N steps (default 100; 0: epochs only)
               --checkpoint-every N   epochs between checkpoints (default epochs/20, at least 1)
               --progress MODE   auto | bar | lines | off (default auto: a bar on a terminal)
+              --allow-nonfinite train on through NaN/Inf (default: stop at the first step whose
+                                loss, weights or gradients are not finite, naming the tensor)
   inspect   print one stage of the training step (the seed network's, or the one train
             compiles from the same --model, --act, --loss, --optimizer, --lr, --momentum,
             --weight-decay, --l1, --l2, --l1-proximal, --batch and --seed flags)

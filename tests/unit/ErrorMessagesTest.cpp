@@ -330,3 +330,24 @@ TEST(ErrorMessages, CorruptCheckpointIsRefusedOnResume) {
   EXPECT_EQ(errorLine(run + " --epochs 6 --resume"),
             "sigma train: error: " + checkpoint + " is not a Sigma checkpoint (it does not start with \"SIGMACKP\")");
 }
+
+// ---- NaN and Inf in training ------------------------------------------------
+
+TEST(ErrorMessages, NonFiniteTrainingStopsNamingTheStepAndTheTensor) {
+  ErrorsTempDir dir;
+  std::string rows;
+  for (int i = 0; i < 8; ++i) rows += i % 2 ? "3e38,-3e38,1\n" : "-3e38,3e38,0\n";
+  const std::string path = dir.write("huge.csv", rows);
+  const std::string args = "train --model mlp:2-4-2 --epochs 2 --batch 4 --progress off --data csv:" + path;
+  CliResult run = sigma(args);
+  EXPECT_EQ(run.status, 1) << run.output;
+  std::string last = run.output.substr(run.output.rfind('\n', run.output.size() - 2) + 1);
+  EXPECT_EQ(last.rfind("sigma train: error: fit: training stopped at step 1 (epoch 1, lr 0.01): the ", 0), 0u) << last;
+  EXPECT_NE(last.find(" is not finite; no checkpoint is written without an output directory; lower the learning "
+                      "rate?"),
+            std::string::npos)
+      << last;
+  // With --allow-nonfinite the run goes on to the end.
+  run = sigma(args + " --allow-nonfinite");
+  EXPECT_EQ(run.status, 0) << run.output;
+}
