@@ -9,8 +9,8 @@ namespace sigma {
 std::optional<std::string> findNonFinite(const StepResult& r) {
   for (const WeightStats& w : r.weights) {
     // Σ|w| alone decides; Σw² and max|w| say the same or overflow later.
-    if (!std::isfinite(w.abs_sum)) return fmt::format("the weights of {} (Σ|w| = {})", w.name, w.abs_sum);
-    if (!std::isfinite(w.sq_sum)) return fmt::format("the weights of {} (Σw² = {})", w.name, w.sq_sum);
+    if (!std::isfinite(w.abs_sum)) return fmt::format("the parameter {} (Σ|w| = {})", w.name, w.abs_sum);
+    if (!std::isfinite(w.sq_sum)) return fmt::format("the parameter {} (Σw² = {})", w.name, w.sq_sum);
   }
   for (const WeightStats& w : r.weights)
     if (!std::isfinite(w.grad_sq_sum)) return fmt::format("the gradient of {} (Σg² = {})", w.name, w.grad_sq_sum);

@@ -15,7 +15,7 @@
 namespace sigma {
 
 // What is not finite in a step's result, in the order one causes the next:
-// a parameter the step used ("the weights of fc1.weight (Σ|w| = inf)"), then
+// a parameter the step used ("the parameter fc1.weight (Σ|w| = inf)"), then
 // a gradient ("the gradient of fc2.bias (Σg² = nan)"), then the loss. Empty
 // when everything is finite.
 std::optional<std::string> findNonFinite(const StepResult& result);

@@ -36,7 +36,7 @@ TEST(NonFinite, FindsTheTensorInTheStepStatistics) {
   r.weights[1].grad_sq_sum = kInf;
   EXPECT_EQ(findNonFinite(r).value_or(""), "the gradient of fc1.bias (Σg² = inf)");
   r.weights[1].abs_sum = kNaN;  // a parameter the step used comes before any gradient
-  EXPECT_EQ(findNonFinite(r).value_or(""), "the weights of fc1.bias (Σ|w| = nan)");
+  EXPECT_EQ(findNonFinite(r).value_or(""), "the parameter fc1.bias (Σ|w| = nan)");
   StepResult lossOnly{.loss = -kInf};
   EXPECT_EQ(findNonFinite(lossOnly).value_or(""), "the loss (-inf)");
   const float values[] = {1.0f, 2.0f, kNaN};
@@ -50,7 +50,7 @@ TEST(NonFinite, ANanWeightStopsTrainingAtTheFirstStepNamingTheTensor) {
   Dataset data = blobs(64, 1);
   std::string error = errorOf([&] { fit(step, data, nullptr, {.epochs = 2, .progress = ProgressMode::Off}); });
   EXPECT_NE(error.find("training stopped at step 1 (epoch 1"), std::string::npos) << error;
-  EXPECT_NE(error.find("the weights of fc2.weight (Σ|w| = nan) is not finite"), std::string::npos) << error;
+  EXPECT_NE(error.find("the parameter fc2.weight (Σ|w| = nan) is not finite"), std::string::npos) << error;
   EXPECT_EQ(step.stepCount(), 1);
 }
 
