@@ -384,6 +384,55 @@ std::string buildReport(const std::string& runDir, const ReportOptions& options,
     }
   }
 
+  // The trend: importance.jsonl's snapshots, one per epoch. A line chart of
+  // the features that matter most at the end (and the mean of all), and for
+  // image inputs heat maps at up to four epochs, first and last included.
+  json trend = nullptr;
+  if (fs::exists(dir / kImportanceFile)) {
+    std::vector<ImportanceSnapshot> snaps;
+    try {
+      snaps = parseImportanceLog(readText(dir / kImportanceFile), (dir / kImportanceFile).string());
+    } catch (const Error& e) {
+      summary.warnings.push_back(std::string(e.what()) + "; the report has no importance trend");
+    }
+    if (!snaps.empty()) {
+      const std::vector<float>& final = snaps.back().importance.values;
+      std::vector<size_t> order(final.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return final[a] > final[b]; });
+      order.resize(std::min<size_t>(order.size(), 8));
+      const std::vector<int64_t> shape = imageShapeFor(int64_t(final.size()), options, config);
+      auto featureName = [&](size_t i) {
+        return shape.empty() ? fmt::format("feature {}", i)
+                             : fmt::format("feature {} (row {}, col {})", i, int64_t(i) / shape[1], int64_t(i) % shape[1]);
+      };
+      json sets = json::array();
+      for (size_t f : order) {
+        json points = json::array();
+        for (const ImportanceSnapshot& sn : snaps) points.push_back({sn.epoch, shortFloat(sn.importance.values[f])});
+        sets.push_back(dataset(featureName(f), points));
+      }
+      json mean = json::array();
+      for (const ImportanceSnapshot& sn : snaps) {
+        double total = 0;
+        for (float v : sn.importance.values) total += v;
+        mean.push_back({sn.epoch, value(total / double(sn.importance.values.size()))});
+      }
+      sets.push_back(dataset("mean over all features", mean));
+      add(chart("importance-trend", "importance", "Importance over training: the final top features and the mean",
+                "epoch", "Σ_out |W[out, feature]|", std::move(sets)));
+      if (!shape.empty()) {
+        json maps = json::array();
+        for (size_t k : thin(snaps.size(), 4)) {
+          json values = json::array();
+          for (float v : snaps[k].importance.values) values.push_back(shortFloat(v));
+          maps.push_back({{"epoch", snaps[k].epoch}, {"step", snaps[k].step}, {"values", values}});
+        }
+        trend = {{"layer", snaps.back().importance.layer}, {"rows", shape[0]}, {"cols", shape[1]}, {"maps", maps}};
+      }
+    }
+  }
+
   // The weights' shapes and final state, from the checkpoint.
   json tensors = json::array();
   if (checkpoint)
@@ -406,7 +455,7 @@ std::string buildReport(const std::string& runDir, const ReportOptions& options,
   const std::string title = options.title.empty() ? "Sigma training report: " + dirName : options.title;
   json data = {{"title", title},           {"runDir", runDir},
                {"headline", headline},     {"charts", charts},
-               {"importance", importance}, {"config", config},
+               {"importance", importance}, {"importanceTrend", trend}, {"config", config},
                {"checkpoint", checkpoint ? json(checkpoint->meta) : json(nullptr)},
                {"tensors", tensors},       {"warnings", summary.warnings}};
 

@@ -7,6 +7,9 @@
 //   checkpoint.sgck   optional: the final weights, for the input-importance
 //                     heat map (Importance.h) and the layers' sizes (sparsity
 //                     as a share of the weights rather than a count)
+//   importance.jsonl  optional: input importance after every epoch (the
+//                     trend: the final top features over epochs, and heat
+//                     maps at up to four epochs on one scale)
 //   config.json       optional: any JSON object, shown as the run's
 //                     configuration; its "input_shape" ([28, 28]) gives the
 //                     heat map's shape
@@ -19,6 +22,7 @@
 // network access, and can be mailed or archived on its own. When the page's
 // script has drawn everything it sets
 //   <div id="status" data-state="ok" data-charts-expected=N data-charts-drawn=N data-heatmap="drawn">
+// (and data-trend-maps="D/N", D of N trend heat maps drawn, or "none"),
 // which the headless-Chromium test reads.
 #pragma once
 

@@ -57,7 +57,7 @@ FitHistory fit(TrainingStep& step, const Dataset& train, const Dataset* test, co
   const int64_t stepsPerEpoch = BatchIterator(train, batch, PartialBatch::Drop).numBatches();
 
   FitHistory history;
-  MetricsLog log;
+  MetricsLog log, importanceLog;
   int64_t firstEpoch = 0;  // from 0
   std::string checkpointPath;
   if (!options.outDir.empty()) {
@@ -72,6 +72,8 @@ FitHistory fit(TrainingStep& step, const Dataset& train, const Dataset* test, co
       keepBytes = saved.metricsBytes;
     }
     log.open((std::filesystem::path(options.outDir) / kMetricsFile).string(), keepBytes);
+    const std::string importancePath = (std::filesystem::path(options.outDir) / kImportanceFile).string();
+    importanceLog.open(importancePath, options.resume ? importanceLogBytesThrough(importancePath, firstEpoch) : 0);
   }
   history.firstEpoch = firstEpoch + 1;
   int64_t lastSaved = firstEpoch;  // the epoch of the checkpoint on disk (0: none)
@@ -118,11 +120,16 @@ FitHistory fit(TrainingStep& step, const Dataset& train, const Dataset* test, co
     result.step = step.stepCount();
     result.loss = lossSum / double(s);
     if (evaluator) result.test = evaluator->evaluate(step, *test);
+    result.importance = tryInputImportance(step);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     log.write(metricsEpochLine(result.step, result.epoch, result.loss, result.lr, result.last,
                                result.test ? &*result.test : nullptr));
     log.flush();
+    if (result.importance) {
+      importanceLog.write(importanceLine(result.epoch, result.step, *result.importance));
+      importanceLog.flush();
+    }
     // The callback may set the next epoch's coefficients: the checkpoint,
     // written after it, holds those. The log is flushed before it, so the
     // checkpoint never points past the log's end.

@@ -7,8 +7,9 @@
 // Each epoch walks the training set in full batches (seeded shuffle, the
 // partial batch dropped: runtime/Dataset.h), sets the learning rate from the
 // schedule before every step, then evaluates the test set (Evaluator.h).
-// With an output directory it writes metrics.jsonl (MetricsLog.h) and, at
-// every epoch's end, checkpoint.sgck (TrainingState.h); `resume` continues
+// With an output directory it writes metrics.jsonl (MetricsLog.h),
+// importance.jsonl (Importance.h) and, at every epoch's end, checkpoint.sgck
+// (TrainingState.h); `resume` continues
 // from that checkpoint, and the run then produces the same numbers, bit for
 // bit, as one that never stopped.
 #pragma once
@@ -21,6 +22,7 @@
 
 #include "frontend/Compile.h"
 #include "frontend/Evaluator.h"
+#include "frontend/Importance.h"
 #include "frontend/Progress.h"
 #include "frontend/Schedule.h"
 #include "frontend/TrainingState.h"
@@ -35,6 +37,10 @@ struct EpochResult {
   float lr = 0;         // the rate of the epoch's last step
   std::optional<EvalResult> test{};
   StepResult last{};    // the epoch's last step: its weight statistics
+  // Each input feature's Σ|w| over the first layer after the epoch (the
+  // trend of frontend/Importance.h); empty when the model has no first
+  // layer over the input's features.
+  std::optional<InputImportance> importance{};
   double seconds = 0;   // wall time of the epoch (training and evaluation); never logged
 };
 

@@ -6,6 +6,7 @@
 // per-epoch test accuracy and weight sums, metrics.jsonl and checkpoints.
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include "frontend/Trainer.h"
 #include "tools/Commands.h"
 #include "tools/ModelFlags.h"
+#include "tools/RunConfig.h"
 #include "tools/TrainData.h"
 
 namespace sigma::cli {
@@ -134,6 +136,16 @@ int fitCommand(const FitFlags& f, const PassOptions& passes) {
   std::fflush(stdout);
   if (passes.timePasses) fmt::print(stderr, "{}", step.timingReport());
 
+  if (f.out) {
+    std::filesystem::create_directories(*f.out);
+    writeRunConfig(*f.out, {{"model", model.text}, {"loss", loss.str()}, {"optimizer", optimizer.str()},
+                            {"regularization", regularizationText(f.model, model)}, {"schedule", schedule.str()},
+                            {"data", data.train.name}, {"train_samples", data.train.count},
+                            {"test", data.testDescription}, {"input_shape", data.train.sampleShape},
+                            {"batch", batch}, {"epochs", epochs}, {"seed", seed}, {"fusion", !passes.noFusion},
+                            {"stop_on_nonfinite", !f.allowNonFinite}});
+  }
+
   // Print every epoch of a short run; about ten of a long one (XOR runs thousands).
   const int64_t printEvery = epochs <= 20 ? 1 : (epochs + 9) / 10;
   fo.onEpoch = [&](const EpochResult& e) {
@@ -162,7 +174,8 @@ int fitCommand(const FitFlags& f, const PassOptions& passes) {
     // importance) comes with every --out run, as `sigma report` writes it.
     ReportSummary report = writeReport(*f.out);
     for (const std::string& w : report.warnings) fmt::print(stderr, "sigma train: warning: report: {}\n", w);
-    fmt::print("wrote {0}/{1}, {0}/{2} and {3}\n", *f.out, kMetricsFile, kCheckpointFile, report.path);
+    fmt::print("wrote {0}/{1}, {0}/{2}, {0}/{3}, {0}/{4} and {5}\n", *f.out, kConfigFile, kMetricsFile, kImportanceFile,
+               kCheckpointFile, report.path);
   }
   return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "frontend/Importance.h"
 #include "frontend/MetricsLog.h"
 #include "frontend/SeedNetwork.h"
 #include "frontend/Trainer.h"
@@ -136,6 +137,7 @@ TEST(Resume, ContinuesBitForBitAsIfNeverStopped) {
   fit(b, train, &test, options);
   // A crash after the checkpoint left lines of steps that will run again.
   std::ofstream(broken.file(kMetricsFile), std::ios::app) << "{\"step\":999}\n";
+  std::ofstream(broken.file(kImportanceFile), std::ios::app) << "{\"epoch\":2,\"step\":999}\n";
 
   TrainingStep c = blobStep(optim::adam({.lr = 0.01f}), 16, /*seed=*/77);  // other initial weights
   options.epochs = 2;
@@ -144,11 +146,40 @@ TEST(Resume, ContinuesBitForBitAsIfNeverStopped) {
   EXPECT_EQ(h.firstEpoch, 2);
   ASSERT_EQ(h.epochs.size(), 1u);
   EXPECT_EQ(readFile(broken.file(kMetricsFile)), readFile(straight.file(kMetricsFile)));
+  EXPECT_EQ(readFile(broken.file(kImportanceFile)), readFile(straight.file(kImportanceFile)));
   for (const char* name : {"fc1.weight", "fc2.bias", "fc1.weight.m", "fc2.weight.v"}) {
     std::span<float> x = a.parameter(name), y = c.parameter(name);
     EXPECT_EQ(std::memcmp(x.data(), y.data(), x.size_bytes()), 0) << name;
   }
   EXPECT_EQ(c.stepCount(), a.stepCount());
+}
+
+// The importance trend: after every epoch, in the history and (with an
+// output directory) in importance.jsonl, which parses back to the same values.
+TEST(Fit, RecordsTheInputImportanceAfterEveryEpoch) {
+  Dataset data = blobs(64, 2);
+  TempDir dir;
+  TrainingStep step = blobStep(optim::adam({.lr = 0.05f}));
+  FitHistory h = fit(step, data, nullptr, {.epochs = 3, .outDir = dir.path(), .progress = ProgressMode::Off});
+  ASSERT_EQ(h.epochs.size(), 3u);
+  for (const EpochResult& e : h.epochs) {
+    ASSERT_TRUE(e.importance);
+    EXPECT_EQ(e.importance->layer, "fc1.weight");
+    EXPECT_EQ(e.importance->values.size(), 2u);
+  }
+  EXPECT_EQ(h.epochs.back().importance->values, inputImportance(step).values);
+  EXPECT_NE(h.epochs.front().importance->values, h.epochs.back().importance->values);  // it moves in training
+  std::vector<ImportanceSnapshot> log = parseImportanceLog(readFile(dir.file(kImportanceFile)), kImportanceFile);
+  ASSERT_EQ(log.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(log[i].epoch, int64_t(i) + 1);
+    EXPECT_EQ(log[i].step, h.epochs[i].step);
+    EXPECT_EQ(log[i].importance.values, h.epochs[i].importance->values);
+  }
+  EXPECT_EQ(importanceLogBytesThrough(dir.file(kImportanceFile), 2),
+            int64_t(readFile(dir.file(kImportanceFile)).rfind("{\"epoch\":3")));
+  EXPECT_NE(errorOf([] { parseImportanceLog("{\"epoch\":1}\n", "imp.jsonl"); }).find("imp.jsonl:1: error: no \"step\" field"),
+            std::string::npos);
 }
 
 TEST(Resume, RejectsAnotherOptimizerOrAMissingCheckpoint) {

@@ -58,6 +58,19 @@ void writeSyntheticRun(const std::string& dir, int64_t in, bool withCheckpoint, 
         step, epoch, mean, weights(step), mean * 1.1, 0.6 + 0.1 * double(epoch));
   }
   writeFile(dir + "/metrics.jsonl", metrics);
+  // The importance after each epoch: the border's weights shrink to zero.
+  std::string importance;
+  const int64_t side = int64_t(std::llround(std::sqrt(double(in))));
+  for (int64_t epoch = 1; epoch <= 3; ++epoch) {
+    InputImportance imp{"fc1.weight", 8, in, {}};
+    for (int64_t i = 0; i < in; ++i) {
+      const int64_t r = i / side, c = i % side;
+      const bool border = r < 2 || c < 2 || r >= side - 2 || c >= side - 2;
+      imp.values.push_back(border ? 0.5f / float(epoch * epoch) : 0.5f + 0.1f * float(epoch) + 0.01f * float(i % 5));
+    }
+    importance += importanceLine(epoch, epoch * 100, imp) + "\n";
+  }
+  writeFile(dir + "/importance.jsonl", importance);
 
   if (withConfig)
     writeFile(dir + "/config.json", R"({"model": "mlp:784-8-10", "optimizer": {"name": "adam", "lr": 0.001},
@@ -215,7 +228,7 @@ TEST(Report, IsOneSelfContainedFile) {
   writeSyntheticRun(dir.path(), 784, true, true);
   ReportSummary summary = writeReport(dir.path());
   EXPECT_EQ(summary.path, dir.file("report.html"));
-  EXPECT_EQ(summary.charts, 9);  // loss/steps, epochs, Σw, Σ|w|, Σw², max|w|, Σg², sparsity, lr
+  EXPECT_EQ(summary.charts, 10);  // loss/steps, epochs, Σw, Σ|w|, Σw², max|w|, Σg², sparsity, lr, importance trend
   EXPECT_TRUE(summary.heatmap);
   EXPECT_TRUE(summary.warnings.empty());
   const std::string html = readFile(summary.path);
@@ -242,7 +255,7 @@ TEST(Report, MissingOrBrokenInputsAreNamed) {
   std::filesystem::remove(dir.file("config.json"));
   // No checkpoint: a report all the same, without importance, and said so.
   ReportSummary s = writeReport(dir.path());
-  EXPECT_EQ(s.charts, 9);
+  EXPECT_EQ(s.charts, 10);  // the trend still comes from importance.jsonl
   EXPECT_FALSE(s.heatmap);
   ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_NE(s.warnings[0].find("checkpoint.sgck does not exist"), std::string::npos);
@@ -251,6 +264,14 @@ TEST(Report, MissingOrBrokenInputsAreNamed) {
   s = writeReport(dir.path());
   ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_NE(s.warnings[0].find("no input importance"), std::string::npos) << s.warnings[0];
+  // A broken importance.jsonl: no trend, and its line named.
+  writeFile(dir.file("importance.jsonl"), "{\"epoch\": 1, \"step\": 2}\n");
+  s = writeReport(dir.path());
+  EXPECT_EQ(s.charts, 9);
+  ASSERT_EQ(s.warnings.size(), 2u);
+  EXPECT_NE(s.warnings[1].find("importance.jsonl:1: error: no \"layer\" field; the report has no importance trend"),
+            std::string::npos)
+      << s.warnings[1];
 }
 
 TEST(ReportCli, WritesTheReportOrOneErrorLine) {
@@ -259,7 +280,7 @@ TEST(ReportCli, WritesTheReportOrOneErrorLine) {
   const std::string sigma = std::string(SIGMA_BINARY_DIR) + "/bin/sigma";
   ShellRun ok = shell(sigma + " report " + dir.path() + " 2>&1");
   EXPECT_EQ(ok.status, 0) << ok.output;
-  EXPECT_EQ(ok.output, "sigma report: wrote " + dir.file("report.html") + " (9 charts and the input-importance heat map)\n");
+  EXPECT_EQ(ok.output, "sigma report: wrote " + dir.file("report.html") + " (10 charts and the input-importance heat map)\n");
   ShellRun bad = shell(sigma + " report " + dir.file("missing") + " 2>&1");
   EXPECT_EQ(bad.status, 1);
   EXPECT_EQ(bad.output, "sigma report: error: " + dir.file("missing") +
@@ -284,6 +305,7 @@ TEST(ReportInChromium, DrawsEveryChartAndTheHeatMap) {
   EXPECT_EQ(status["charts-expected"], std::to_string(summary.charts));
   EXPECT_EQ(status["charts-drawn"], std::to_string(summary.charts)) << status["text"];
   EXPECT_EQ(status["heatmap"], "drawn");
+  EXPECT_EQ(status["trend-maps"], "3/3");  // one heat map per epoch, up to four
   EXPECT_EQ(status["errors"], "");
 }
 
@@ -291,14 +313,15 @@ TEST(ReportInChromium, NonImageInputsGetABarChart) {
   TempDir dir;
   writeSyntheticRun(dir.path(), 6, true, false);  // 6 inputs: not an image
   ReportSummary summary = writeReport(dir.path());
-  EXPECT_EQ(summary.charts, 10);  // the nine, and importance as bars
+  EXPECT_EQ(summary.charts, 11);  // the ten, and importance as bars
   EXPECT_FALSE(summary.heatmap);
   std::string log;
   auto status = renderedStatus(summary.path, log);
   ASSERT_FALSE(status.empty()) << log;
   EXPECT_EQ(status["state"], "ok") << status["text"];
-  EXPECT_EQ(status["charts-drawn"], "10") << status["text"];
+  EXPECT_EQ(status["charts-drawn"], "11") << status["text"];
   EXPECT_EQ(status["heatmap"], "none");
+  EXPECT_EQ(status["trend-maps"], "none");
 }
 
 // The check above is only worth something if it can fail: the same page
@@ -320,4 +343,31 @@ TEST(ReportInChromium, APageWhoseChartsFailSaysSo) {
   EXPECT_EQ(status["state"], "error");
   EXPECT_EQ(status["charts-drawn"], "0");
   EXPECT_NE(status["errors"].find("Chart is not defined"), std::string::npos) << status["errors"];
+}
+
+// The issue's criterion, end to end: `sigma train --out` on the real
+// Fashion-MNIST (Debian's dataset-fashion-mnist; a small MLP, 2 epochs)
+// leaves a report.html that draws, in headless Chromium, the loss, accuracy
+// and weight-sum plots, the 28×28 importance heat map (config.json gives the
+// shape) and its trend over the epochs.
+TEST(ReportInChromium, AFashionMnistRunDrawsEverything) {
+  TempDir dir;
+  const std::string sigma = std::string(SIGMA_BINARY_DIR) + "/bin/sigma";
+  ShellRun train = shell(sigma + " train --model mlp:784-32-10 --act relu --data fashion-mnist --epochs 2 "
+                                 "--optimizer adam --lr 1e-3 --l1 1e-5 --progress off --out " + dir.path() + " 2>&1");
+  ASSERT_EQ(train.status, 0) << train.output;
+  EXPECT_NE(train.output.find("final test_accuracy"), std::string::npos) << train.output;
+  for (const char* f : {"config.json", "metrics.jsonl", "importance.jsonl", "checkpoint.sgck", "report.html"})
+    EXPECT_TRUE(std::filesystem::exists(dir.file(f))) << f;
+  std::string log;
+  auto status = renderedStatus(dir.file("report.html"), log);
+  ASSERT_FALSE(status.empty()) << log;
+  EXPECT_EQ(status["state"], "ok") << status["text"] << "\n" << status["errors"];
+  EXPECT_EQ(status["charts-expected"], "10");  // loss ×2, 5 weight statistics, sparsity, lr, importance trend
+  EXPECT_EQ(status["charts-drawn"], "10") << status["text"];
+  EXPECT_EQ(status["heatmap"], "drawn");
+  EXPECT_EQ(status["trend-maps"], "2/2");
+  const std::string html = readFile(dir.file("report.html"));
+  for (const char* id : {"loss-steps", "epochs", "w-abs_sum", "w-sq_sum", "importance-trend"})
+    EXPECT_NE(html.find(std::string("\"id\":\"") + id + "\""), std::string::npos) << id;
 }
