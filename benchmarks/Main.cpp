@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   sigma::bench::registerW1Benchmarks();
   sigma::bench::registerW2Benchmarks();
   sigma::bench::registerW3Benchmarks();
+  sigma::bench::registerW4Benchmarks();
 #ifdef SIGMA_BENCH_HAVE_TORCH
   benchmark::AddCustomContext("sigma_libtorch", sigma::bench::registerLibtorchBenchmarks());
 #else

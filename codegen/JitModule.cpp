@@ -1,14 +1,17 @@
 #include "codegen/JitModule.h"
 
+#include <chrono>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 #include <llvm/AsmParser/Parser.h>
+#include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
-#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/SourceMgr.h>
 #include <llvm/Support/raw_ostream.h>
 
@@ -16,34 +19,59 @@
 #include "codegen/LLVMErrors.h"
 #include "codegen/Optimizer.h"
 #include "codegen/Target.h"
+#include "codegen/Version.h"
 #include "ir/Error.h"
+#include "ir/LoopPrinter.h"
 
 namespace sigma::codegen {
 
 struct JitModule::Impl {
   std::optional<llvm::orc::JITTargetMachineBuilder> target;  // for assembly()'s TargetMachine
-  // Owns the compiled code and, through the ThreadSafeContext it was given,
-  // this module's LLVMContext: nothing LLVM-side is shared between modules.
+  // Owns the linked code. It never sees LLVM IR (objects only), so it holds
+  // no LLVMContext: nothing LLVM-side is shared between modules.
   std::unique_ptr<llvm::orc::LLJIT> jit;
   StepFunction entry = nullptr;
   std::string moduleName;
-  std::string unoptimizedIR;
+  int optLevel = 3;
+  loop::Module module;  // what unoptimizedLLVMIR() emits again (a copy is cheap: IR nodes are shared)
   std::string optimizedIR;
   std::string description;
-  // assembly() runs the backend a second time, which most callers never
-  // need; it is made on first use, once even if threads race for it.
-  mutable std::once_flag assemblyOnce;
-  mutable std::string assembly;
+  CodegenTimings timings;
+  CacheReport cache;
+  // assembly() runs the backend a second time and unoptimizedLLVMIR() the
+  // emitter, which most callers never need: each is made on first use,
+  // once even if threads race for it.
+  mutable std::once_flag assemblyOnce, unoptimizedOnce;
+  mutable std::string assembly, unoptimizedIR;
 };
 
 namespace {
 
-std::string printModule(const llvm::Module& module) {
+std::string printLLVMModule(const llvm::Module& module) {
   std::string text;
   llvm::raw_string_ostream out(text);
   module.print(out, nullptr);
   out.flush();
   return text;
+}
+
+// Milliseconds since the previous lap (or since construction).
+struct Stopwatch {
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+  double lap() {
+    auto now = std::chrono::steady_clock::now();
+    return std::chrono::duration<double, std::milli>(now - std::exchange(last, now)).count();
+  }
+};
+
+// Everything the object depends on: the module, the code generator that
+// turns it into LLVM IR and machine code (its version and the fingerprint of
+// its sources), LLVM, the host and the level. Keying on the loop IR rather
+// than on the LLVM IR lets a hit skip generating LLVM IR too.
+std::string cacheKeyFor(const std::string& loopText, const llvm::orc::JITTargetMachineBuilder& target, int optLevel) {
+  return cacheKey({"sigma object cache", sigmaVersion(), codegenFingerprint(), LLVM_VERSION_STRING,
+                   target.getTargetTriple().str(), target.getCPU(), target.getFeatures().getString(),
+                   std::to_string(optLevel), loopText});
 }
 
 }  // namespace
@@ -56,20 +84,51 @@ std::unique_ptr<JitModule> JitModule::compile(const loop::Module& module, const 
     fail("codegen: optimization level {} is not in 0..3 (module '{}')", options.optLevel, module.name);
   std::unique_ptr<JitModule> result(new JitModule());
   Impl& impl = *result->impl_;
+  CodegenTimings& time = impl.timings;
   impl.moduleName = module.name;
+  impl.optLevel = options.optLevel;
   impl.target = detectHostTarget(options.optLevel);
   impl.description = describeTarget(*impl.target);
-  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(*impl.target);
+  impl.module = module;
 
-  // Declared before the module: a module must die before its context.
-  auto context = std::make_unique<llvm::LLVMContext>();
-  std::unique_ptr<llvm::Module> llvmModule = emitLLVMModule(module, *context, *machine);
-  impl.unoptimizedIR = printModule(*llvmModule);
-  optimizeModule(*llvmModule, *machine, options.optLevel);
-  impl.optimizedIR = printModule(*llvmModule);
+  Stopwatch clock;
+  CompileCache cache(options.cache);
+  std::string object;
+  if (cache.enabled()) {
+    impl.cache.key = cacheKeyFor(printModule(module), *impl.target, options.optLevel);
+    impl.cache.path = cache.entryPath(impl.cache.key);
+    CompileCache::Lookup found = cache.load(impl.cache.key);
+    impl.cache.status = found.status;
+    impl.cache.problem = found.problem;
+    if (found.entry) {
+      object = std::move(found.entry->object);
+      impl.optimizedIR = std::move(found.entry->optimizedIR);
+    }
+    time.cacheLookup = clock.lap();
+  }
+  if (impl.cache.status != CacheStatus::Hit) {
+    std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(*impl.target);
+    // Declared before the module: a module must die before its context.
+    llvm::LLVMContext context;
+    std::unique_ptr<llvm::Module> llvmModule = emitLLVMModule(module, context, *machine);
+    time.emitIR = clock.lap();
+    optimizeModule(*llvmModule, *machine, options.optLevel);
+    time.optimize = clock.lap();
+    impl.optimizedIR = printLLVMModule(*llvmModule);
+    time.printIR = clock.lap();
+    // The backend, run here rather than inside the JIT, so that its output
+    // can be stored; hits and misses then link the same kind of bytes.
+    object = emitObject(*llvmModule, *machine);
+    time.machineCode = clock.lap();
+    if (cache.enabled()) {
+      impl.cache.stored = cache.store(impl.cache.key, {object, impl.optimizedIR});
+      time.cacheStore = clock.lap();
+    }
+  }
 
-  // The JIT's backend is built from the same target builder as `machine`:
-  // same CPU, features, relocation model and codegen level.
+  // The JIT is built from the same target builder as `machine` (same CPU,
+  // features, relocation model and level), for the code it might compile
+  // itself; it is only asked to link.
   impl.jit = unwrap(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*impl.target).create(),
                     "cannot create the JIT for module '" + module.name + "'");
   // Kernels call tanhf/expf/logf: resolve them (and anything else external)
@@ -78,25 +137,39 @@ std::unique_ptr<JitModule> JitModule::compile(const loop::Module& module, const 
   impl.jit->getMainJITDylib().addGenerator(
       unwrap(llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(prefix),
              "cannot search this process for symbols"));
-  check(impl.jit->addIRModule(llvm::orc::ThreadSafeModule(std::move(llvmModule), std::move(context))),
-        "cannot add module '" + module.name + "' to the JIT");
-  // The lookup runs the backend and links; it fails if a symbol is missing.
+  check(impl.jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(object, module.name)),
+        "cannot add the object of module '" + module.name + "' to the JIT");
+  // The lookup links; it fails if a symbol is missing.
   llvm::orc::ExecutorAddr address =
-      unwrap(impl.jit->lookup(kEntryName), "cannot compile module '" + module.name + "' to native code");
+      unwrap(impl.jit->lookup(kEntryName), "cannot link module '" + module.name + "'");
   impl.entry = address.toPtr<StepFunction>();
+  time.link = clock.lap();
   return result;
 }
 
 StepFunction JitModule::entry() const { return impl_->entry; }
 const std::string& JitModule::llvmIR() const { return impl_->optimizedIR; }
-const std::string& JitModule::unoptimizedLLVMIR() const { return impl_->unoptimizedIR; }
 const std::string& JitModule::targetDescription() const { return impl_->description; }
+int JitModule::optLevel() const { return impl_->optLevel; }
+const CodegenTimings& JitModule::timings() const { return impl_->timings; }
+const CacheReport& JitModule::cache() const { return impl_->cache; }
+
+const std::string& JitModule::unoptimizedLLVMIR() const {
+  std::call_once(impl_->unoptimizedOnce, [this] {
+    // The compile may not have generated LLVM IR at all (a cache hit), and
+    // printing it when nobody asks costs milliseconds: generate it again.
+    std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(*impl_->target);
+    llvm::LLVMContext context;
+    impl_->unoptimizedIR = printLLVMModule(*emitLLVMModule(impl_->module, context, *machine));
+  });
+  return impl_->unoptimizedIR;
+}
 
 const std::string& JitModule::assembly() const {
   std::call_once(impl_->assemblyOnce, [this] {
-    // The optimized module itself now belongs to the JIT (and was consumed
-    // by its backend), so re-read its printed IR, which is exact, into a
-    // context of our own: no locking against the JIT's context needed.
+    // The optimized module is gone (consumed by the backend, or never built
+    // on a cache hit), so re-read its printed IR, which is exact, into a
+    // context of our own.
     llvm::LLVMContext context;
     llvm::SMDiagnostic diagnostic;
     std::unique_ptr<llvm::Module> module = llvm::parseAssemblyString(impl_->optimizedIR, diagnostic, context);

@@ -19,6 +19,11 @@
 // (or MIN / -1) traps, where the interpreter throws sigma::Error: check new
 // lowerings with the interpreter first.
 //
+// Compiling caches: the object the backend makes is stored on disk
+// (codegen/CompileCache.h) under a key of everything it depends on, and a
+// later compile of the same module, for the same CPU and level, links the
+// stored object instead of running LLVM's optimizer and backend again.
+//
 // Thread safety: every JitModule owns its LLVMContext and its LLJIT, so
 // different JitModules may be compiled, run and destroyed on different
 // threads at once. One JitModule's accessors are const and safe to call
@@ -29,6 +34,7 @@
 #include <memory>
 #include <string>
 
+#include "codegen/CompileCache.h"
 #include "ir/LoopIR.h"
 
 namespace sigma::codegen {
@@ -36,14 +42,42 @@ namespace sigma::codegen {
 using StepFunction = void (*)(void* const* buffers);
 
 struct CodegenOptions {
-  int optLevel = 3;  // 0..3: the LLVM pipeline (O0..O3) and the backend's level
+  // 0..3: LLVM's pipeline (what `opt -O<n>` runs) and the backend's level.
+  // O0 translates as is (fastest to compile, slowest code); O1 adds the
+  // scalar clean-ups, inlining, unrolling and interleaving; O2 adds the
+  // loop and SLP vectorizers (AVX2 / AVX-512 code); O3 adds the aggressive
+  // passes on top of O2. Every level computes the same bits.
+  int optLevel = 3;
+  CacheOptions cache{};
+};
+
+// Where a compile's time went, in milliseconds, in the order the stages
+// run; 0 for what did not run (a cache hit runs only the lookup and link).
+struct CodegenTimings {
+  double cacheLookup = 0;  // printing the loop IR, hashing the key, reading and checking the entry
+  double emitIR = 0;       // loop IR -> LLVM IR (verified)
+  double optimize = 0;     // LLVM's O<n> pipeline
+  double printIR = 0;      // the optimized IR as text (for llvmIR() and the entry)
+  double machineCode = 0;  // the backend: optimized IR -> object file
+  double cacheStore = 0;   // writing the entry
+  double link = 0;         // the JIT: creating it, linking the object, finding sigma_step
+};
+
+// What the compile did with the cache.
+struct CacheReport {
+  CacheStatus status = CacheStatus::Disabled;
+  bool stored = false;  // a new entry was written
+  std::string key;      // empty when disabled
+  std::string path;     // the entry's file
+  std::string problem;  // why a damaged entry was rejected
 };
 
 class JitModule {
  public:
-  // Generates, optimizes for the host CPU (its detected features) and JITs.
-  // Throws sigma::Error for malformed loop IR, an optLevel outside 0..3, or
-  // any failure inside LLVM (with LLVM's message).
+  // Generates, optimizes for the host CPU (its detected features) and JITs,
+  // or links the cached object of an earlier identical compile. Throws
+  // sigma::Error for malformed loop IR, an optLevel outside 0..3, or any
+  // failure inside LLVM (with LLVM's message); never for the cache.
   static std::unique_ptr<JitModule> compile(const loop::Module& module, const CodegenOptions& options = {});
   ~JitModule();
   JitModule(const JitModule&) = delete;
@@ -51,9 +85,12 @@ class JitModule {
 
   StepFunction entry() const;
   const std::string& llvmIR() const;             // the optimized LLVM IR, as text
-  const std::string& unoptimizedLLVMIR() const;  // straight out of IRBuilder
+  const std::string& unoptimizedLLVMIR() const;  // straight out of IRBuilder (made on first call)
   const std::string& assembly() const;           // host assembly of the optimized IR (made on first call)
   const std::string& targetDescription() const;  // "x86_64 znver3 +avx2,+fma,..."
+  int optLevel() const;
+  const CodegenTimings& timings() const;
+  const CacheReport& cache() const;
 
  private:
   JitModule();

@@ -63,17 +63,28 @@ std::string describeTarget(const llvm::orc::JITTargetMachineBuilder& builder) {
   return text;
 }
 
-std::string emitAssembly(llvm::Module& module, llvm::TargetMachine& machine) {
+namespace {
+std::string emitFile(llvm::Module& module, llvm::TargetMachine& machine, llvm::CodeGenFileType type) {
   module.setTargetTriple(machine.getTargetTriple().str());
   module.setDataLayout(machine.createDataLayout());
-  llvm::SmallString<0> text;
-  llvm::raw_svector_ostream out(text);
+  llvm::SmallString<0> bytes;
+  llvm::raw_svector_ostream out(bytes);
   // The backend's codegen pipeline still uses the legacy pass manager.
   llvm::legacy::PassManager passes;
-  if (machine.addPassesToEmitFile(passes, out, nullptr, llvm::CodeGenFileType::AssemblyFile))
-    fail("codegen: the host's LLVM backend cannot print assembly");
+  if (machine.addPassesToEmitFile(passes, out, nullptr, type))
+    fail("codegen: the host's LLVM backend cannot emit {}",
+         type == llvm::CodeGenFileType::AssemblyFile ? "assembly" : "an object file");
   passes.run(module);
-  return std::string(text.str());
+  return std::string(bytes.str());
+}
+}  // namespace
+
+std::string emitAssembly(llvm::Module& module, llvm::TargetMachine& machine) {
+  return emitFile(module, machine, llvm::CodeGenFileType::AssemblyFile);
+}
+
+std::string emitObject(llvm::Module& module, llvm::TargetMachine& machine) {
+  return emitFile(module, machine, llvm::CodeGenFileType::ObjectFile);
 }
 
 }  // namespace sigma::codegen

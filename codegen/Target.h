@@ -40,5 +40,8 @@ std::string describeTarget(const llvm::orc::JITTargetMachineBuilder& builder);
 // codegen pipeline on `module` (which it may change: codegen-prepare rewrites
 // IR in place), so pass a module nobody needs afterwards.
 std::string emitAssembly(llvm::Module& module, llvm::TargetMachine& machine);
+// The module's relocatable object file (ELF on Linux), the bytes the JIT
+// links: the same backend pipeline as emitAssembly, with the same caveat.
+std::string emitObject(llvm::Module& module, llvm::TargetMachine& machine);
 
 }  // namespace sigma::codegen

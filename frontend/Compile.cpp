@@ -1,8 +1,11 @@
 #include "frontend/Compile.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "codegen/JitModule.h"
 #include "frontend/TrainingGraph.h"
@@ -29,6 +32,33 @@ struct Stopwatch {
     return std::chrono::duration<double, std::milli>(now - std::exchange(last, now)).count();
   }
 };
+
+// The JIT's stages as rows of the timing report (--time-passes), in the
+// order they ran; `totalMs` is the whole Executable's construction, so the
+// rows add up to it. Only the LLVM IR and assembly rows carry text (dumps).
+void recordCodegenStages(PassManager& pm, const codegen::JitModule& jit, double totalMs, const PassOptions& options) {
+  const codegen::CodegenTimings& t = jit.timings();
+  const codegen::CacheReport& cache = jit.cache();
+  const bool hit = cache.status == codegen::CacheStatus::Hit;
+  if (cache.status != codegen::CacheStatus::Disabled)
+    pm.recordStage(fmt::format("cache-lookup: {}{}", codegen::cacheStatusName(cache.status),
+                               hit ? " (no LLVM IR generation, optimization or machine code)" : ""),
+                   "", "", t.cacheLookup);
+  if (!hit) {
+    pm.recordStage("emit-llvm", "", "", t.emitIR);
+    pm.recordStage(fmt::format("llvm-O{}", jit.optLevel()), "", "", t.optimize);
+  }
+  // The optimized IR: printed by the compile, or read from the cache entry.
+  const bool wantsText = !options.dumpDir.empty() || options.printAfterAll;
+  pm.recordStage("llvm-ir", wantsText ? jit.llvmIR() : "", "ll", t.printIR);
+  if (!hit) pm.recordStage("machine-code", "", "", t.machineCode);
+  if (!hit && cache.status != codegen::CacheStatus::Disabled)
+    pm.recordStage(cache.stored ? "cache-store" : "cache-store: not written (directory not writable)", "", "",
+                   t.cacheStore);
+  pm.recordStage("jit-link", "", "", t.link);
+  const double stages = t.cacheLookup + t.emitIR + t.optimize + t.printIR + t.machineCode + t.cacheStore + t.link;
+  pm.recordStage("runtime-setup", "", "", std::max(0.0, totalMs - stages));  // target detection, arena
+}
 }  // namespace
 
 TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& loss, const Optimizer& optimizer,
@@ -64,11 +94,15 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
   clock.lap();
   step.graphText_ = printGraph(unit.graph);
 
-  step.exec_ = std::make_unique<Executable>(std::move(unit.loops), ExecutableOptions{options.backend, options.optLevel});
+  step.execOptions_ = {options.backend, options.optLevel, options.cache};
+  step.exec_ = std::make_unique<Executable>(std::move(unit.loops), step.execOptions_);
+  const double executableMs = clock.lap();
   if (const codegen::JitModule* jit = step.exec_->jit()) {
-    const bool wantsText = !options.passes.dumpDir.empty() || options.passes.printAfterAll;
-    pm.recordStage("llvm-jit", wantsText ? jit->llvmIR() : "", "ll", clock.lap());
+    recordCodegenStages(pm, *jit, executableMs, options.passes);
+    clock.lap();
     if (!options.passes.dumpDir.empty()) pm.recordStage("asm", jit->assembly(), "s", clock.lap());
+  } else {
+    pm.recordStage("executable", "", "", executableMs);
   }
   step.timings_ = pm.timings();
   step.timingReport_ = pm.timingReport();

@@ -37,6 +37,8 @@ struct CompileOptions {
   int64_t inputFeatures = 0;  // 0: the network's first layer decides
   uint64_t seed = 1;          // parameter initialization
   Backend backend = Backend::JIT;
+  // LLVM's optimization level, 0..3 (-O0..-O3; codegen/JitModule.h says
+  // what each adds). Lower levels compile faster; all compute the same bits.
   int optLevel = 3;
   // --print-after-all, --dump-dir, --time-passes, --no-fusion, from C++.
   PassOptions passes{};
@@ -47,6 +49,9 @@ struct CompileOptions {
   // The weight statistics of every step (StepResult::weights). Off only to
   // measure their cost; the fused pipeline computes them in the update's pass.
   bool weightStats = true;
+  // The on-disk object cache (codegen/CompileCache.h; --no-cache, --cache-dir):
+  // on by default, in $SIGMA_CACHE_DIR, else $XDG_CACHE_HOME/sigma, else ~/.cache/sigma.
+  codegen::CacheOptions cache{};
 };
 
 // Σw, Σ|w|, Σw², max|w|, exact zeros and the gradient's Σg² of one parameter,
@@ -111,6 +116,9 @@ class TrainingStep {
   const loop::Module& loopModule() const { return exec_->module(); }
   Executable& executable() { return *exec_; }
   Backend backend() const { return exec_->backend(); }
+  // How the step was made runnable (backend, level, cache): an evaluator
+  // compiles its forward pass the same way.
+  const ExecutableOptions& executableOptions() const { return execOptions_; }
 
  private:
   friend TrainingStep compile(GraphBuilder&&, Tensor, const Loss&, const Optimizer&, const CompileOptions&);
@@ -121,6 +129,7 @@ class TrainingStep {
   const Graph* graph_ = nullptr;
   std::string forwardText_, graphText_;  // the forward graph; the step after graph passes
   std::unique_ptr<Executable> exec_;
+  ExecutableOptions execOptions_;
   std::vector<PassTiming> timings_;
   std::string timingReport_;
   float lr_ = 0;

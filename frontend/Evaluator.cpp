@@ -48,7 +48,7 @@ Evaluator::Evaluator(const TrainingStep& step) : parameters_(step.parameterNames
   unit.graph = std::move(graph);
   PassManager pm;
   pm.run(unit, defaultPipeline());
-  exec_ = std::make_unique<Executable>(std::move(unit.loops), ExecutableOptions{step.backend()});
+  exec_ = std::make_unique<Executable>(std::move(unit.loops), step.executableOptions());
 
   inputPerRow_ = step.inputSize() / batch_;
   targetPerRow_ = step.targetSize() / batch_;

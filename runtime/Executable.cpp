@@ -47,7 +47,8 @@ Executable::Executable(loop::Module module, const ExecutableOptions& options)
       }
     }
   }
-  if (backend_ == Backend::JIT) jit_ = codegen::JitModule::compile(module_, {.optLevel = options.optLevel});
+  if (backend_ == Backend::JIT)
+    jit_ = codegen::JitModule::compile(module_, {.optLevel = options.optLevel, .cache = options.cache});
 }
 
 Executable::~Executable() = default;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/CompileCache.h"
 #include "ir/LoopIR.h"
 
 namespace sigma::codegen {
@@ -22,7 +23,8 @@ enum class Backend { JIT, Interpreter };
 
 struct ExecutableOptions {
   Backend backend = Backend::JIT;
-  int optLevel = 3;
+  int optLevel = 3;                // the JIT's: codegen::CodegenOptions::optLevel
+  codegen::CacheOptions cache{};  // the JIT's object cache (codegen/CompileCache.h)
 };
 
 class Executable {

@@ -66,6 +66,14 @@ class Args {
     return false;
   }
 
+  // True if the argument `token` itself was given (and removes it): for
+  // short forms such as -O2.
+  bool literal(const std::string& token) {
+    for (size_t i = 0; i < args_.size(); ++i)
+      if (args_[i] == token) return args_.erase(args_.begin() + long(i)), true;
+    return false;
+  }
+
   // The next positional argument, if any.
   std::optional<std::string> positional() {
     for (size_t i = 0; i < args_.size(); ++i)

@@ -32,7 +32,8 @@ std::optional<int64_t> integerFlag(Args& args, const std::string& name) {
 }
 
 bool ModelFlags::any() const {
-  return model || act || optimizer || loss || momentum || weightDecay || l1 || l2 || batch || l1Proximal;
+  return model || act || optimizer || loss || momentum || weightDecay || l1 || l2 || batch || l1Proximal || optLevel ||
+         noCache || cacheDir;
 }
 
 ModelFlags takeModelFlags(Args& args) {
@@ -49,11 +50,19 @@ ModelFlags takeModelFlags(Args& args) {
   f.l1Proximal = args.flag("l1-proximal");
   f.batch = integerFlag(args, "batch");
   f.seed = integerFlag(args, "seed");
+  for (int level = 0; level <= 3; ++level)
+    if (args.literal("-O" + std::to_string(level))) f.optLevel = level;
+  if (auto level = integerFlag(args, "opt-level")) f.optLevel = level;
+  f.noCache = args.flag("no-cache");
+  f.cacheDir = args.value("cache-dir");
   for (auto [name, v] : {std::pair{"l1", f.l1}, {"l2", f.l2}, {"lr", f.lr}, {"weight-decay", f.weightDecay}})
     if (v && *v < 0) fail("--{} must be non-negative, got {}", name, *v);
   if (f.l1Proximal && !f.l1) fail("--l1-proximal makes --l1 proximal; give --l1 too");
   if (f.batch && *f.batch <= 0) fail("--batch must be positive, got {}", *f.batch);
   if (f.seed && *f.seed < 0) fail("--seed must be non-negative, got {}", *f.seed);
+  if (f.optLevel && (*f.optLevel < 0 || *f.optLevel > 3)) fail("--opt-level must be 0, 1, 2 or 3, got {}", *f.optLevel);
+  if (f.noCache && f.cacheDir) fail("--no-cache and --cache-dir contradict each other; give one");
+  if (f.cacheDir && f.cacheDir->empty()) fail("--cache-dir needs a directory");
   return f;
 }
 
@@ -80,6 +89,9 @@ ChosenModel chooseModel(const ModelFlags& f) {
            *f.model, g.find("x")->type.str());
   }
   m.text = m.net ? m.net->str() : *f.model;
+  if (f.optLevel) m.optLevel = int(*f.optLevel);
+  if (f.noCache) m.cache = codegen::CacheOptions{.enabled = false};
+  if (f.cacheDir) m.cache = codegen::CacheOptions{.enabled = true, .directory = *f.cacheDir};
   return m;
 }
 
@@ -126,7 +138,11 @@ int64_t chooseBatch(const ModelFlags& f, const ChosenModel& m, int64_t fallback)
   return m.fixedBatch ? m.fixedBatch : f.batch.value_or(fallback);
 }
 
-TrainingStep compileModel(ChosenModel& m, const Loss& loss, const Optimizer& optimizer, const CompileOptions& options) {
+TrainingStep compileModel(ChosenModel& m, const Loss& loss, const Optimizer& optimizer,
+                          const CompileOptions& optionsIn) {
+  CompileOptions options = optionsIn;
+  if (m.optLevel) options.optLevel = *m.optLevel;
+  if (m.cache) options.cache = *m.cache;
   if (m.net) return compile(*m.net, loss, optimizer, options);
   if (!m.file) fail("{}: the model file was compiled already", m.text);
   ModelFile file = std::move(*m.file);

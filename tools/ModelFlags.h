@@ -1,7 +1,8 @@
 // The flags that choose a model and how it trains, shared by `sigma train`
 // and `sigma inspect` (BRIEF §3: inspect takes the same model and optimizer
 // flags): --model, --act, --loss, --optimizer, --lr, --momentum,
-// --weight-decay, --l1, --l2, --l1-proximal, --batch, --seed.
+// --weight-decay, --l1, --l2, --l1-proximal, --batch, --seed; and how it is
+// compiled: --opt-level N (-O0..-O3), --no-cache, --cache-dir DIR.
 #pragma once
 
 #include <optional>
@@ -23,8 +24,14 @@ struct ModelFlags {
   std::optional<double> lr, momentum, weightDecay, l1, l2;
   std::optional<int64_t> batch, seed;
   bool l1Proximal = false;
+  std::optional<int64_t> optLevel;  // --opt-level N or -O<N>
+  bool noCache = false;
+  std::optional<std::string> cacheDir;
 
-  bool any() const;  // any flag besides --seed and --lr (which the seed-network demo takes too)
+  // Any flag besides --seed and --lr (which the seed-network demo takes too).
+  // The compile flags count: the demo does not take them, so with them
+  // `sigma train` runs the sigma::fit loop, which does.
+  bool any() const;
 };
 ModelFlags takeModelFlags(Args& args);
 
@@ -36,6 +43,9 @@ struct ChosenModel {
   bool isSeedNetwork = false;
   int64_t inputs = 0, outputs = 0;    // features per sample, values predicted per sample
   int64_t fixedBatch = 0;             // a model file's batch; 0: --batch decides
+  // --opt-level and the cache flags, applied by compileModel over its options.
+  std::optional<int> optLevel;
+  std::optional<codegen::CacheOptions> cache;
 };
 // Without --model: the seed network (2-3-1 tanh, L1+L2 1e-4 on its weights).
 ChosenModel chooseModel(const ModelFlags& flags);
@@ -47,7 +57,8 @@ std::string regularizationText(const ModelFlags& flags, const ChosenModel& model
 // The batch: a model file's own, else --batch, else `fallback`.
 int64_t chooseBatch(const ModelFlags& flags, const ChosenModel& model, int64_t fallback);
 
-// Compiles the model (consuming a model file's graph).
+// Compiles the model (consuming a model file's graph), at the model's
+// --opt-level and with its cache flags where they were given.
 TrainingStep compileModel(ChosenModel& model, const Loss& loss, const Optimizer& optimizer,
                           const CompileOptions& options);
 

@@ -58,7 +58,12 @@ commands:
   help      this text
 
 inspect and train also take --print-after-all, --print-after PASS, --dump-dir DIR,
---time-passes and --no-fusion.
+--time-passes and --no-fusion, and how the step is compiled (for train, these select the
+sigma::fit loop, as the model flags do):
+  --opt-level N, -O0..-O3   LLVM's optimization level (default 3; every level computes the same bits)
+  --no-cache                compile from scratch: do not read or write the object cache
+  --cache-dir DIR           the object cache's directory (default $SIGMA_CACHE_DIR, else
+                            $XDG_CACHE_HOME/sigma, else ~/.cache/sigma)
 )";
 
 }  // namespace

@@ -1,0 +1,18 @@
+// What identifies the code generator: both go into every object-cache key
+// (codegen/CompileCache.h), so that an object compiled by another Sigma, or
+// by this tree before its code generator changed, is never linked.
+#pragma once
+
+namespace sigma::codegen {
+
+// CMake's project(VERSION), e.g. "0.1.0".
+const char* sigmaVersion();
+
+// A SHA-256 (hex) of the sources that decide the machine code made for a
+// loop-IR module: codegen/*.{h,cpp}, ir/LoopIR.{h,cpp}, ir/FastTanh.h.
+// Generated at build time by cmake/CodegenFingerprint.cmake, and rebuilt
+// whenever one of them changes: editing the emitter or the optimizer's
+// tuning invalidates every cached object, with no version to bump.
+const char* codegenFingerprint();
+
+}  // namespace sigma::codegen
