@@ -36,14 +36,24 @@ namespace {
 
 class BodyEmitter {
  public:
-  BodyEmitter(const Kernel& kernel, llvm::Function& function, const BufferArgs& buffers)
-      : kernel_(kernel), function_(function), buffers_(buffers), context_(function.getContext()), b_(context_) {}
+  BodyEmitter(const Kernel& kernel, llvm::Function& function, const BufferArgs& buffers, llvm::Value* runtime)
+      : kernel_(kernel), function_(function), buffers_(buffers), runtime_(runtime), context_(function.getContext()),
+        b_(context_) {}
 
   void run() {
     if (!kernel_.body) fail("codegen: kernel '{}' has no body", kernel_.name);
     if (!function_.empty()) fail("codegen: kernel '{}' is emitted twice", kernel_.name);
     b_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", &function_));
     emit(kernel_.body);
+    b_.CreateRetVoid();
+  }
+
+  // A chunk function's body: the loop `op` over [begin, end), its last two
+  // parameters (begin < end: the pool never runs an empty chunk).
+  void runChunk(const For& op) {
+    b_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", &function_));
+    const unsigned n = function_.arg_size();
+    emitLoop(op, function_.getArg(n - 2), function_.getArg(n - 1));
     b_.CreateRetVoid();
   }
 
@@ -69,26 +79,88 @@ class BodyEmitter {
   // do-while shape correct (the body runs at least once).
   void emitFor(const For& op) {
     if (op.extent == 0) return;
+    if (op.parallel && runtime_ && vars_.empty() && op.extent > 1) return emitParallelFor(op);
+    llvm::Type* i64 = b_.getInt64Ty();
+    emitLoop(op, llvm::ConstantInt::get(i64, 0), llvm::ConstantInt::get(i64, op.extent));
+  }
+
+  // The loop over [begin, end), begin < end.
+  void emitLoop(const For& op, llvm::Value* begin, llvm::Value* end) {
     llvm::Type* i64 = b_.getInt64Ty();
     llvm::BasicBlock* preheader = b_.GetInsertBlock();
     llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, op.var + ".loop", &function_);
     b_.CreateBr(header);
     b_.SetInsertPoint(header);
     llvm::PHINode* index = b_.CreatePHI(i64, 2, op.var);
-    index->addIncoming(llvm::ConstantInt::get(i64, 0), preheader);
+    index->addIncoming(begin, preheader);
 
     vars_.emplace_back(op.var, index);
     emit(op.body);
     vars_.pop_back();
 
-    // Neither wraps: 0 <= i < extent <= INT64_MAX.
+    // Neither wraps: 0 <= i < end <= extent <= INT64_MAX.
     llvm::Value* next = b_.CreateAdd(index, llvm::ConstantInt::get(i64, 1), op.var + ".next", true, true);
-    llvm::Value* more = b_.CreateICmpULT(next, llvm::ConstantInt::get(i64, op.extent), op.var + ".more");
+    llvm::Value* more = b_.CreateICmpULT(next, end, op.var + ".more");
     llvm::BasicBlock* latch = b_.GetInsertBlock();  // the body may have added blocks
     llvm::BasicBlock* exit = llvm::BasicBlock::Create(context_, op.var + ".exit", &function_);
     b_.CreateCondBr(more, header, exit);
     index->addIncoming(next, latch);
     b_.SetInsertPoint(exit);
+  }
+
+  // A parallel loop: its iterations go into a chunk function taking the
+  // kernel's buffers (with their noalias attributes, so the chunk
+  // vectorizes as the loop would) and a range; a task unpacks the buffer
+  // pointers from a context array and calls it; the kernel hands the task to
+  // the pool (codegen/RuntimeABI.h).
+  void emitParallelFor(const For& op) {
+    llvm::Module& module = *function_.getParent();
+    llvm::Type* ptr = b_.getPtrTy();
+    llvm::Type* i64 = b_.getInt64Ty();
+    const unsigned buffers = function_.arg_size() - 1;  // the last parameter is the runtime
+
+    std::vector<llvm::Type*> chunkParams(buffers, ptr);
+    chunkParams.push_back(i64), chunkParams.push_back(i64);
+    auto* chunk = llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), chunkParams, false),
+                                         llvm::Function::InternalLinkage, kernel_.name + "." + op.var + ".chunk", module);
+    const llvm::AttributeList attrs = function_.getAttributes();
+    chunk->addFnAttrs(llvm::AttrBuilder(context_, attrs.getFnAttrs()));
+    BufferArgs chunkArgs;
+    for (const auto& [name, arg] : buffers_) {
+      const unsigned no = llvm::cast<llvm::Argument>(arg.pointer)->getArgNo();
+      chunk->addParamAttrs(no, llvm::AttrBuilder(context_, attrs.getParamAttrs(no)));
+      chunk->getArg(no)->setName(name);
+      chunkArgs[name] = BufferArg{chunk->getArg(no), arg.buffer};
+    }
+    chunk->getArg(buffers)->setName(op.var + ".begin");
+    chunk->getArg(buffers + 1)->setName(op.var + ".end");
+    BodyEmitter(kernel_, *chunk, chunkArgs, nullptr).runChunk(op);
+
+    // void task(ptr ctx, i64 begin, i64 end): chunk(ctx[0], ..., begin, end)
+    auto* task = llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), {ptr, i64, i64}, false),
+                                        llvm::Function::InternalLinkage, kernel_.name + "." + op.var + ".task", module);
+    task->addFnAttrs(llvm::AttrBuilder(context_, attrs.getFnAttrs()));
+    task->removeFnAttr(llvm::Attribute::NoInline);
+    {
+      llvm::IRBuilder<> tb(llvm::BasicBlock::Create(context_, "entry", task));
+      std::vector<llvm::Value*> args;
+      for (unsigned i = 0; i < buffers; ++i)
+        args.push_back(tb.CreateLoad(ptr, tb.CreateConstInBoundsGEP1_64(ptr, task->getArg(0), i)));
+      args.push_back(task->getArg(1)), args.push_back(task->getArg(2));
+      tb.CreateCall(chunk, args);
+      tb.CreateRetVoid();
+    }
+
+    // The context: the kernel's buffer pointers, in an entry-block alloca.
+    llvm::IRBuilder<> entry(&function_.getEntryBlock(), function_.getEntryBlock().begin());
+    llvm::Value* ctx = entry.CreateAlloca(llvm::ArrayType::get(ptr, buffers), nullptr, op.var + ".ctx");
+    for (unsigned i = 0; i < buffers; ++i)
+      b_.CreateStore(function_.getArg(i), b_.CreateConstInBoundsGEP1_64(ptr, ctx, i));
+    auto* abi = llvm::StructType::get(context_, {ptr, ptr});
+    llvm::Value* parallelFor = b_.CreateLoad(ptr, b_.CreateStructGEP(abi, runtime_, 0), "parallel_for");
+    llvm::Value* pool = b_.CreateLoad(ptr, b_.CreateStructGEP(abi, runtime_, 1), "pool");
+    auto* callee = llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, ptr, i64}, false);
+    b_.CreateCall(callee, parallelFor, {pool, task, ctx, llvm::ConstantInt::get(i64, op.extent)});
   }
 
   void emitStore(const Store& op) {
@@ -301,6 +373,7 @@ class BodyEmitter {
   const Kernel& kernel_;
   llvm::Function& function_;
   const BufferArgs& buffers_;
+  llvm::Value* runtime_;
   llvm::LLVMContext& context_;
   llvm::IRBuilder<> b_;
   std::vector<std::pair<std::string, llvm::Value*>> vars_;  // enclosing loops, outermost first
@@ -308,8 +381,19 @@ class BodyEmitter {
 
 }  // namespace
 
-void emitKernelBody(const Kernel& kernel, llvm::Function& function, const BufferArgs& buffers) {
-  BodyEmitter(kernel, function, buffers).run();
+void emitKernelBody(const Kernel& kernel, llvm::Function& function, const BufferArgs& buffers, llvm::Value* runtime) {
+  BodyEmitter(kernel, function, buffers, runtime).run();
+}
+
+bool hasParallelLoop(const Kernel& kernel) {
+  std::vector<Stmt> pending = {kernel.body};
+  while (!pending.empty()) {
+    Stmt s = pending.back();
+    pending.pop_back();
+    if (const Block* b = as<Block>(s)) pending.insert(pending.end(), b->stmts.begin(), b->stmts.end());
+    if (const For* f = as<For>(s); f && f->parallel) return true;
+  }
+  return false;
 }
 
 }  // namespace sigma::codegen

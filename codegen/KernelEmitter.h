@@ -35,6 +35,13 @@ llvm::Type* storageType(llvm::LLVMContext& context, loop::ScalarType type);
 // body ends with `ret void`. `buffers` maps every buffer the kernel touches
 // to its parameter. Throws sigma::Error for IR the code generator cannot
 // give a meaning to (unknown buffers or loop variables, type mismatches).
-void emitKernelBody(const loop::Kernel& kernel, llvm::Function& function, const BufferArgs& buffers);
+// `runtime` is the kernel's RuntimeABI* parameter (codegen/RuntimeABI.h)
+// when it has parallel loops: each becomes a chunk function and a task
+// handed to the thread pool. Without it parallel loops run in order.
+void emitKernelBody(const loop::Kernel& kernel, llvm::Function& function, const BufferArgs& buffers,
+                    llvm::Value* runtime = nullptr);
+
+// True if one of the kernel's top-level loops is parallel.
+bool hasParallelLoop(const loop::Kernel& kernel);
 
 }  // namespace sigma::codegen

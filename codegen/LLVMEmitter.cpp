@@ -93,11 +93,12 @@ void checkNames(const Module& module) {
 }
 
 // Declares `kernel`'s function: internal, one pointer parameter per buffer
-// it uses (module order), annotated with what the loop IR guarantees.
+// it uses (module order), annotated with what the loop IR guarantees, and a
+// last RuntimeABI* parameter when it has parallel loops.
 llvm::Function* declareKernel(llvm::Module& llvmModule, const Module& module, const Kernel& kernel,
                               const BufferUses& uses, const std::vector<int>& params) {
   llvm::LLVMContext& context = llvmModule.getContext();
-  std::vector<llvm::Type*> types(params.size(), llvm::PointerType::getUnqual(context));
+  std::vector<llvm::Type*> types(params.size() + (hasParallelLoop(kernel) ? 1 : 0), llvm::PointerType::getUnqual(context));
   auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), types, false);
   auto* function = llvm::Function::Create(type, llvm::Function::InternalLinkage, kernel.name, llvmModule);
   function->addFnAttr(llvm::Attribute::NoInline);
@@ -185,6 +186,7 @@ std::unique_ptr<llvm::Module> emitLLVMModule(const Module& module, llvm::LLVMCon
   std::vector<llvm::Function*> functions;
   std::vector<std::vector<int>> kernelParams;
   std::set<int> usedBuffers;
+  bool needsRuntime = false;
   for (const Kernel& kernel : module.kernels) {
     if (!kernel.body) fail("codegen: kernel '{}' has no body", kernel.name);
     BufferUses uses(module, kernel);
@@ -199,7 +201,10 @@ std::unique_ptr<llvm::Module> emitLLVMModule(const Module& module, llvm::LLVMCon
     BufferArgs args;
     for (size_t p = 0; p < params.size(); ++p)
       args[module.buffers[params[p]].name] = BufferArg{function->getArg(unsigned(p)), &module.buffers[params[p]]};
-    emitKernelBody(kernel, *function, args);
+    const bool parallel = hasParallelLoop(kernel);
+    if (parallel) function->getArg(unsigned(params.size()))->setName("runtime");
+    emitKernelBody(kernel, *function, args, parallel ? function->getArg(unsigned(params.size())) : nullptr);
+    needsRuntime |= parallel;
     functions.push_back(function);
     kernelParams.push_back(std::move(params));
     usedBuffers.insert(all.begin(), all.end());
@@ -227,9 +232,14 @@ std::unique_ptr<llvm::Module> emitLLVMModule(const Module& module, llvm::LLVMCon
     llvm::Value* slot = b.CreateConstInBoundsGEP1_64(ptr, table, uint64_t(i));
     pointers[i] = b.CreateLoad(ptr, slot, buffer.name);
   }
+  // The thread pool, one slot past the buffers (codegen/RuntimeABI.h).
+  llvm::Value* runtime = nullptr;
+  if (needsRuntime)
+    runtime = b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, table, uint64_t(module.buffers.size())), "runtime");
   for (size_t k = 0; k < functions.size(); ++k) {
     std::vector<llvm::Value*> args;
     for (int i : kernelParams[k]) args.push_back(pointers[i]);
+    if (functions[k]->arg_size() > kernelParams[k].size()) args.push_back(runtime);
     b.CreateCall(functions[k], args);
   }
   b.CreateRetVoid();

@@ -94,7 +94,7 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
   clock.lap();
   step.graphText_ = printGraph(unit.graph);
 
-  step.execOptions_ = {options.backend, options.optLevel, options.cache};
+  step.execOptions_ = {options.backend, options.optLevel, options.cache, options.threads};
   step.exec_ = std::make_unique<Executable>(std::move(unit.loops), step.execOptions_);
   const double executableMs = clock.lap();
   if (const codegen::JitModule* jit = step.exec_->jit()) {

@@ -52,6 +52,10 @@ struct CompileOptions {
   // The on-disk object cache (codegen/CompileCache.h; --no-cache, --cache-dir):
   // on by default, in $SIGMA_CACHE_DIR, else $XDG_CACHE_HOME/sigma, else ~/.cache/sigma.
   codegen::CacheOptions cache{};
+  // Threads for the step's parallel loops (--threads; runtime/ThreadPool.h).
+  // Every count gives the same bits: only loops whose iterations write
+  // disjoint elements run in parallel (passes/ParallelizeLoops.h).
+  int threads = 1;
 };
 
 // Σw, Σ|w|, Σw², max|w|, exact zeros and the gradient's Σg² of one parameter,

@@ -86,7 +86,7 @@ Expr IRMutator::visit(const MulAdd* op, const Expr& self) {
 }
 Stmt IRMutator::visit(const For* op, const Stmt& self) {
   Stmt body = mutate(op->body);
-  return body == op->body ? self : For::make(op->var, op->extent, body);
+  return body == op->body ? self : For::make(op->var, op->extent, body, op->parallel);
 }
 Stmt IRMutator::visit(const Store* op, const Stmt& self) {
   Expr index = mutate(op->index), value = mutate(op->value);

@@ -82,10 +82,10 @@ Expr operator/(Expr a, Expr b) { return Binary::make(BinaryOp::Div, std::move(a)
 Expr f32(float v) { return FloatImm::make(v); }
 Expr i64(int64_t v) { return IntImm::make(v); }
 
-Stmt For::make(std::string var, int64_t extent, Stmt body) {
+Stmt For::make(std::string var, int64_t extent, Stmt body, bool parallel) {
   if (extent < 0) fail("loop IR: loop '{}' has a negative extent {}", var, extent);
   if (!body) fail("loop IR: loop '{}' has no body", var);
-  return std::make_shared<For>(std::move(var), extent, std::move(body));
+  return std::make_shared<For>(std::move(var), extent, std::move(body), parallel);
 }
 
 Stmt Store::make(std::string buffer, Expr index, Expr value) {

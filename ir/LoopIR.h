@@ -149,14 +149,20 @@ struct StmtNode {
 };
 using Stmt = std::shared_ptr<const StmtNode>;
 
-// for var in 0..extent { body }
+// for var in 0..extent { body }, or `for var in 0..extent parallel { body }`:
+// a parallel loop's iterations touch disjoint elements of whatever it
+// writes (passes/ParallelizeLoops.cpp proves it), so they may run on
+// several threads in any order with the same results; the interpreter runs
+// them in order. Only a kernel's top-level loops are parallel.
 struct For final : StmtNode {
   static constexpr StmtKind Kind = StmtKind::For;
   std::string var;
   int64_t extent;
   Stmt body;
-  static Stmt make(std::string var, int64_t extent, Stmt body);
-  For(std::string v, int64_t e, Stmt b) : StmtNode(StmtKind::For), var(std::move(v)), extent(e), body(std::move(b)) {}
+  bool parallel = false;
+  static Stmt make(std::string var, int64_t extent, Stmt body, bool parallel = false);
+  For(std::string v, int64_t e, Stmt b, bool p = false)
+      : StmtNode(StmtKind::For), var(std::move(v)), extent(e), body(std::move(b)), parallel(p) {}
 };
 
 struct Store final : StmtNode {  // buffer[index] = value

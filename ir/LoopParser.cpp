@@ -363,10 +363,15 @@ class Parser {
       failAt(start, fmt::format("expected 0 (loops start at 0), found '{}'", start.text));
     expect(Tok::DotDot, "'..'");
     int64_t extent = parseInt(expect(Tok::Int, "the loop extent (an integer)"), false);
+    const bool parallel = isIdent("parallel");
+    if (parallel) {
+      if (!scope_.empty()) failAt(tok_, "only a kernel's top-level loops can be parallel");
+      take();
+    }
     scope_.push_back(varTok.name);
     Stmt body = parseBlock();
     scope_.pop_back();
-    return For::make(varTok.name, extent, std::move(body));
+    return For::make(varTok.name, extent, std::move(body), parallel);
   }
 
   Stmt parseStore() {

@@ -135,7 +135,7 @@ void printStmtTo(std::string& out, const Stmt& s, int indent) {
   switch (s->kind) {
     case StmtKind::For: {
       const For* f = as<For>(s);
-      out += fmt::format("{}for {} in 0..{} {{\n", pad, printName('%', f->var), f->extent);
+      out += fmt::format("{}for {} in 0..{}{} {{\n", pad, printName('%', f->var), f->extent, f->parallel ? " parallel" : "");
       printStmtTo(out, f->body, indent + 2);
       out += pad + "}\n";
       return;

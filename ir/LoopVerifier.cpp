@@ -134,6 +134,8 @@ class KernelVerifier {
       if (f->extent < 0) fail("loop {} has a negative extent {}", printName('%', f->var), f->extent);
       for (const auto& [name, extent] : loops_)
         if (name == f->var) fail("loop variable {} shadows an enclosing loop's", printName('%', f->var));
+      if (f->parallel && !loops_.empty())
+        fail("loop {} is parallel inside another loop (only a kernel's top-level loops can be)", printName('%', f->var));
       loops_.emplace_back(f->var, f->extent);
       check(f->body);
       loops_.pop_back();

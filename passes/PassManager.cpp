@@ -98,6 +98,13 @@ void PassManager::after(const std::string& name, const IRUnit& unit, size_t firs
 }
 
 void PassManager::run(IRUnit& unit, const std::vector<const PassInfo*>& passes) {
+  // The input is verified too, so that bad input is not blamed on a pass.
+  try {
+    if (unit.level == IRLevel::Graph) verifyGraph(unit.graph);
+    else verifyModule(unit.loops);
+  } catch (const Error& e) {
+    fail("the input IR is invalid: {}", e.what());
+  }
   for (const PassInfo* p : passes) {
     if (options_.noFusion && p->isFusion) continue;
     if (p->level != unit.level)

@@ -10,6 +10,7 @@
 #include "passes/FuseWeightSumRegularization.h"
 #include "passes/InlineElementwise.h"
 #include "passes/LowerToLoops.h"
+#include "passes/ParallelizeLoops.h"
 #include "passes/PassManager.h"
 #include "passes/PlanMemory.h"
 #include "passes/ScalarizeTemporaries.h"
@@ -67,6 +68,9 @@ const std::vector<PassInfo>& passRegistry() {
                          "give each scalar reduction 16 (or 8) lanes combined in a fixed order, so it vectorizes",
                          splitReductions));
     p.push_back(loopPass("eliminate-dead-kernels", "remove kernels whose results nobody reads", eliminateDeadKernels));
+    p.push_back(loopPass("parallelize-loops",
+                         "mark top-level loops whose iterations write disjoint elements parallel (the thread pool)",
+                         parallelizeLoops));
     p.push_back(loopPass("plan-memory", "share arena bytes between temporaries whose lifetimes do not overlap",
                          planMemory));
     return p;

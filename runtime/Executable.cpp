@@ -1,5 +1,7 @@
 #include "runtime/Executable.h"
 
+#include "runtime/ThreadPool.h"
+
 #include <cstdlib>
 #include <cstring>
 
@@ -47,11 +49,17 @@ Executable::Executable(loop::Module module, const ExecutableOptions& options)
       }
     }
   }
+  // The thread pool, one slot past the buffers (codegen/RuntimeABI.h).
+  pool_ = std::make_unique<ThreadPool>(options.threads);
+  runtime_ = {&ThreadPool::parallelFor, pool_.get()};
+  pointers_.push_back(&runtime_);
   if (backend_ == Backend::JIT)
     jit_ = codegen::JitModule::compile(module_, {.optLevel = options.optLevel, .cache = options.cache});
 }
 
 Executable::~Executable() = default;
+
+int Executable::threads() const { return pool_->threads(); }
 
 void Executable::run() {
   if (jit_) jit_->entry()(pointers_.data());

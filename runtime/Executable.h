@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "codegen/CompileCache.h"
+#include "codegen/RuntimeABI.h"
 #include "ir/LoopIR.h"
 
 namespace sigma::codegen {
@@ -19,12 +20,18 @@ class JitModule;
 
 namespace sigma {
 
+class ThreadPool;
+
 enum class Backend { JIT, Interpreter };
 
 struct ExecutableOptions {
   Backend backend = Backend::JIT;
   int optLevel = 3;                // the JIT's: codegen::CodegenOptions::optLevel
   codegen::CacheOptions cache{};  // the JIT's object cache (codegen/CompileCache.h)
+  // Threads for the module's parallel loops (passes/ParallelizeLoops.h):
+  // the caller's and threads - 1 workers of the executable's own pool. The
+  // results are the same bits for every count.
+  int threads = 1;
 };
 
 class Executable {
@@ -43,6 +50,7 @@ class Executable {
   std::span<const float> f32(const std::string& name) const;
   std::span<int32_t> i32(const std::string& name);
   int64_t arenaBytes() const { return arenaBytes_; }
+  int threads() const;
   const codegen::JitModule* jit() const { return jit_.get(); }
 
  private:
@@ -52,7 +60,9 @@ class Executable {
   Backend backend_;
   std::unique_ptr<std::byte[], void (*)(std::byte*)> arena_;
   int64_t arenaBytes_ = 0;
-  std::vector<void*> pointers_;  // pointers_[i]: storage of module_.buffers[i]
+  std::vector<void*> pointers_;  // pointers_[i]: storage of module_.buffers[i]; then &runtime_
+  std::unique_ptr<ThreadPool> pool_;
+  codegen::RuntimeABI runtime_{};
   std::unique_ptr<codegen::JitModule> jit_;
 };
 

@@ -89,7 +89,7 @@ int fitCommand(const FitFlags& f, const PassOptions& passes) {
   if (seed < 0) fail("--seed must be non-negative, got {}", seed);
   if (f.checkpointEvery && *f.checkpointEvery <= 0)
     fail("--checkpoint-every must be positive, got {}", *f.checkpointEvery);
-  if (threads <= 0) fail("--threads must be positive, got {}", threads);
+  if (threads <= 0 || threads > 256) fail("--threads must be between 1 and 256, got {}", threads);
   const ProgressMode progress = progressMode(f.progress);
   const Schedule schedule = parseSchedule(f.schedule.value_or("constant"), epochs);
   // Everything that can fail (flags, data, model, compilation, the
@@ -114,6 +114,7 @@ int fitCommand(const FitFlags& f, const PassOptions& passes) {
   CompileOptions options{.batch = batch, .seed = uint64_t(seed),
                          .backend = f.interpret ? Backend::Interpreter : Backend::JIT, .passes = passes,
                          .regularize = regularizationRules(f.model)};
+  options.threads = int(threads);
   const auto compileStart = std::chrono::steady_clock::now();
   TrainingStep step = compileModel(model, loss, optimizer, options);
   const double compileSeconds =
@@ -125,9 +126,6 @@ int fitCommand(const FitFlags& f, const PassOptions& passes) {
                 .progress = progress, .stopOnNonFinite = !f.allowNonFinite};
   if (f.resume) resumeTrainingState(step, fo);  // fit restores it again; this checks it first
 
-  if (threads > 1)
-    fmt::print(stderr, "sigma train: warning: --threads {}: training runs on 1 thread until the thread pool lands "
-                       "(issue 5)\n", threads);
   fmt::print("sigma train: {} | {} | {} | regularization {} | lr schedule {}\n", model.text, loss.str(),
              optimizer.str(), regularizationText(f.model, model), schedule.str());
   const int64_t stepsPerEpoch = data.train.count / batch;
@@ -142,7 +140,8 @@ int fitCommand(const FitFlags& f, const PassOptions& passes) {
                             {"regularization", regularizationText(f.model, model)}, {"schedule", schedule.str()},
                             {"data", data.train.name}, {"train_samples", data.train.count},
                             {"test", data.testDescription}, {"input_shape", data.train.sampleShape},
-                            {"batch", batch}, {"epochs", epochs}, {"seed", seed}, {"fusion", !passes.noFusion},
+                            {"batch", batch}, {"epochs", epochs}, {"seed", seed}, {"threads", threads},
+                            {"fusion", !passes.noFusion},
                             {"stop_on_nonfinite", !f.allowNonFinite}});
   }
 

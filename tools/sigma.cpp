@@ -32,7 +32,8 @@ commands:
               --l1 X, --l2 X    penalties λ1·Σ|w|, λ2·Σw² on every weight matrix (not biases)
               --l1-proximal     apply --l1 as soft-thresholding after each step (exact zeros)
               --schedule S      constant | step:N[:GAMMA] | cosine[:MIN] (default constant)
-              --threads N       1 for now: more threads warn and run on one (issue 5)
+              --threads N       threads for the step's parallel loops (default 1); every count
+                                trains to the same bits
               --out DIR         write DIR/metrics.jsonl and DIR/checkpoint.sgck
               --resume          continue the run in --out DIR from its checkpoint
               --log-every N     a metrics.jsonl line every N steps (default 100; 0: epochs only)
