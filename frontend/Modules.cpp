@@ -36,7 +36,17 @@ LeakyReLU::LeakyReLU(float negativeSlope) : slope_(negativeSlope) {
 std::string LeakyReLU::str() const { return fmt::format("LeakyReLU({})", slope_); }
 
 Tensor Sequential::forward(GraphBuilder& builder, Tensor x) const {
-  for (const AnyModule& layer : layers_) x = layer.get().forward(builder, x);
+  // A shape error names the layer it happened in: the user's call site, as
+  // far as a module knows it (e.g. "Sequential layer 3: Linear(6, 2): expects an input ...").
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    try {
+      x = layers_[i].get().forward(builder, x);
+    } catch (const Error& e) {
+      const std::string layer = layers_[i].get().str(), what = e.what();
+      if (what.rfind(layer, 0) == 0) fail("Sequential layer {}: {}", i + 1, what);
+      fail("Sequential layer {}, {}: {}", i + 1, layer, what);
+    }
+  }
   return x;
 }
 

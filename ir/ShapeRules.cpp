@@ -73,7 +73,9 @@ TensorType inferType(Op op, const std::vector<TensorType>& operands, const OpAtt
     case OpClass::Binary: {
       Shape out;
       const TensorType& y = operands[1];
-      if (x.dtype != y.dtype || !broadcastShapes(x.shape, y.shape, out))
+      if (x.dtype != y.dtype)
+        fail("{}: operand types {} have different element types", opName(op), operandList(operands));
+      if (!broadcastShapes(x.shape, y.shape, out))
         fail("{}: operand types {} do not broadcast", opName(op), operandList(operands));
       if (op == Op::Ge) return {DType::F32, out};  // a mask of 1.0 / 0.0 whatever the operands
       return {x.dtype, out};

@@ -213,3 +213,18 @@ TEST(Resume, RestoresChangedRegularizationCoefficients) {
   EXPECT_EQ(b.regularizer("fc2.weight"), reg::l1(1e-4f) + reg::l2(1e-3f));
   EXPECT_EQ(b.stepCount(), 60 / 16);
 }
+
+// Building a graph through nn modules, a shape error names the layer: the
+// user's call site, as far as a module knows it.
+TEST(Fit, ShapeErrorsInAModuleNameTheLayer) {
+  nn::Sequential net{nn::Linear(4, 8), nn::ReLU(), nn::Linear(6, 2)};
+  std::string what = errorOf([&] { compile(net, loss::mse(), optim::sgd(), {.batch = 3}); });
+  EXPECT_EQ(what, "Sequential layer 3: Linear(6, 2): expects an input of shape [batch,6], got f32[3,8]");
+  // An op's own error, inside a layer that does not name itself, gets the layer's name.
+  nn::Sequential bad{nn::Linear(4, 8), nn::Sequential{nn::Linear(8, 3), nn::Linear(2, 1)}};
+  what = errorOf([&] { compile(bad, loss::mse(), optim::sgd(), {.batch = 3}); });
+  EXPECT_EQ(what.rfind("Sequential layer 2, Sequential(", 0), 0u) << what;
+  EXPECT_NE(what.find("Sequential layer 2: Linear(2, 1): expects an input of shape [batch,2], got f32[3,3]"),
+            std::string::npos)
+      << what;
+}
