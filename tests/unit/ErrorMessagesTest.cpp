@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "TrainTestSupport.h"
+
 namespace {
 
 class ErrorsTempDir {
@@ -40,27 +42,13 @@ class ErrorsTempDir {
   std::string path_;
 };
 
-struct CliResult {
-  int status = -1;     // the exit code; -1 if the process died of a signal
-  std::string output;  // stdout and stderr together
-};
-
-CliResult sigma(const std::string& args) {
-  const std::string command = std::string(SIGMA_BINARY_DIR) + "/bin/sigma " + args + " 2>&1";
-  CliResult run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) throw std::runtime_error("cannot run " + command);
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) run.output.append(buffer, n);
-  int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+using sigma::traintest::runSigma;
+using CliResult = sigma::traintest::CliRun;
 
 // A run that must fail with exit code `code` and print exactly one line,
 // which is returned.
 std::string errorLine(const std::string& args, int code = 1) {
-  CliResult run = sigma(args);
+  CliResult run = runSigma(args);
   EXPECT_EQ(run.status, code) << "sigma " << args << "\n" << run.output;
   EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << "sigma " << args << "\n" << run.output;
   return run.output.substr(0, run.output.find('\n'));
@@ -201,7 +189,7 @@ TEST(ErrorMessages, UnknownPassNamesListTheKnownOnes) {
 
 TEST(ErrorMessages, InvalidCommandsAndFlags) {
   // An unknown command prints the usage after the one-line error: exit 2.
-  CliResult run = sigma("frobnicate");
+  CliResult run = runSigma("frobnicate");
   EXPECT_EQ(run.status, 2) << run.output;
   EXPECT_EQ(run.output.rfind("sigma: unknown command 'frobnicate'\nusage: sigma <command>", 0), 0u) << run.output;
 
@@ -215,7 +203,7 @@ TEST(ErrorMessages, InvalidCommandsAndFlags) {
   EXPECT_TRUE(errorLine("train --data xor --epochs -1").ends_with("--epochs must be positive, got -1"));
   // (--progress is checked after the model is compiled, whose summary
   // comes first: only the last line is the error.)
-  CliResult progress = sigma("train --data xor --progress loud");
+  CliResult progress = runSigma("train --data xor --progress loud");
   EXPECT_EQ(progress.status, 1) << progress.output;
   EXPECT_TRUE(progress.output.ends_with("sigma train: error: --progress takes auto, bar, lines or off, not 'loud'\n"))
       << progress.output;
@@ -260,7 +248,7 @@ TEST(ErrorMessages, IdxDataFiles) {
 
   // A complete directory trains; each broken copy below names its file.
   writeIdxDir(dir, "ok", 4);
-  CliResult ok = sigma(train + dir.file("ok"));
+  CliResult ok = runSigma(train + dir.file("ok"));
   EXPECT_EQ(ok.status, 0) << ok.output;
 
   writeIdxDir(dir, "missing", 4);
@@ -304,7 +292,7 @@ TEST(ErrorMessages, CorruptCheckpointIsRefusedOnResume) {
   ErrorsTempDir dir;
   const std::string run = "train --data xor --model mlp:2-4-1 --act tanh --epochs 3 --progress off --out " +
                           dir.file("run");
-  CliResult first = sigma(run);
+  CliResult first = runSigma(run);
   ASSERT_EQ(first.status, 0) << first.output;
   const std::string checkpoint = dir.file("run/checkpoint.sgck");
   ASSERT_TRUE(std::filesystem::exists(checkpoint));
@@ -339,7 +327,7 @@ TEST(ErrorMessages, NonFiniteTrainingStopsNamingTheStepAndTheTensor) {
   for (int i = 0; i < 8; ++i) rows += i % 2 ? "3e38,-3e38,1\n" : "-3e38,3e38,0\n";
   const std::string path = dir.write("huge.csv", rows);
   const std::string args = "train --model mlp:2-4-2 --epochs 2 --batch 4 --progress off --data csv:" + path;
-  CliResult run = sigma(args);
+  CliResult run = runSigma(args);
   EXPECT_EQ(run.status, 1) << run.output;
   std::string last = run.output.substr(run.output.rfind('\n', run.output.size() - 2) + 1);
   EXPECT_EQ(last.rfind("sigma train: error: fit: training stopped at step 1 (epoch 1, lr 0.01): the ", 0), 0u) << last;
@@ -348,7 +336,7 @@ TEST(ErrorMessages, NonFiniteTrainingStopsNamingTheStepAndTheTensor) {
             std::string::npos)
       << last;
   // With --allow-nonfinite the run goes on to the end.
-  run = sigma(args + " --allow-nonfinite");
+  run = runSigma(args + " --allow-nonfinite");
   EXPECT_EQ(run.status, 0) << run.output;
 }
 

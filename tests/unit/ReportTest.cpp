@@ -100,21 +100,8 @@ void writeSyntheticRun(const std::string& dir, int64_t in, bool withCheckpoint, 
   }
 }
 
-struct ShellRun {
-  int status = -1;
-  std::string output;
-};
-
-ShellRun shell(const std::string& command) {
-  ShellRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) throw std::runtime_error("cannot run " + command);
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) run.output.append(buffer, n);
-  int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+using ShellRun = CliRun;
+ShellRun shell(const std::string& command) { return runCommand(command); }
 
 std::string findProgram(std::initializer_list<const char*> names) {
   const char* path = std::getenv("PATH");

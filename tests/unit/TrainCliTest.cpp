@@ -12,23 +12,6 @@ using namespace sigma::traintest;
 
 namespace {
 
-struct CliRun {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
-
-CliRun runSigma(const std::string& args) {
-  const std::string command = std::string(SIGMA_BINARY_DIR) + "/bin/sigma " + args + " 2>&1";
-  CliRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) throw std::runtime_error("cannot run " + command);
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) run.output.append(buffer, n);
-  int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
-
 // A failing run: non-zero exit and exactly one line, which is returned.
 std::string errorLine(const std::string& args) {
   CliRun run = runSigma(args);

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <stdlib.h>
+#include <sys/wait.h>
+
+#include <cstdio>
 
 #include <filesystem>
 #include <fstream>
@@ -16,6 +19,28 @@
 #include "runtime/Rng.h"
 
 namespace sigma::traintest {
+
+// A command's exit code (-1 if a signal ended it) and its output.
+struct CliRun {
+  int status = -1;
+  std::string output;  // stdout, and stderr where the command sends it there (2>&1)
+};
+
+inline CliRun runCommand(const std::string& command) {
+  CliRun run;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) throw std::runtime_error("cannot run " + command);
+  char buffer[4096];
+  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) run.output.append(buffer, n);
+  int status = pclose(pipe);
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+// The sigma CLI of this build: `sigma ARGS`, stdout and stderr together.
+inline CliRun runSigma(const std::string& args) {
+  return runCommand(std::string(SIGMA_BINARY_DIR) + "/bin/sigma " + args + " 2>&1");
+}
 
 // A fresh directory under /tmp, removed with everything in it.
 class TempDir {
