@@ -18,6 +18,7 @@ void registerW1Benchmarks();       // W1Bench.cpp: W1/*
 void registerW2Benchmarks();       // W2Bench.cpp: W2/*
 void registerW3Benchmarks();       // W3Bench.cpp: W3/*
 void registerW4Benchmarks();       // W4Bench.cpp: W4/* (compile time)
+void registerW5Benchmarks();       // W5Bench.cpp: W5/* (Fashion-MNIST, 10 epochs, one run)
 // LibtorchPeers.cpp, built only when CMake finds Torch (Debian's libtorch-dev):
 // W1/libtorch_eager, W3/libtorch_ops. Returns the version for the report.
 std::string registerLibtorchBenchmarks();

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   sigma::bench::registerW2Benchmarks();
   sigma::bench::registerW3Benchmarks();
   sigma::bench::registerW4Benchmarks();
+  sigma::bench::registerW5Benchmarks();
 #ifdef SIGMA_BENCH_HAVE_TORCH
   benchmark::AddCustomContext("sigma_libtorch", sigma::bench::registerLibtorchBenchmarks());
 #else

@@ -14,6 +14,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -40,7 +41,16 @@ DESCRIPTIONS = {
     "W3/libtorch_ops": "peer: libtorch eager, 11 tensor ops",
     "W4/cold_compile": "W2's full step, network to runnable code, object cache off",
     "W4/cached_compile": "the same with the object cache warm (no LLVM IR, optimization or machine code)",
+    "W5/sigma_fit": "Sigma: sigma::fit, 10 epochs, 1 thread",
+    "W5/sigma_fit_2threads": "Sigma: the same on 2 threads (the same bits)",
+    "W5/libtorch_eager": "peer: libtorch eager, the same recipe, 1 thread",
 }
+# libtorch's best configuration (../shared/peers/RESULTS.md, "tuned env"):
+# glibc keeps libtorch's big temporaries instead of returning them to the
+# kernel every step, and OpenBLAS runs on the calling thread. Set for the
+# whole sigma-bench process (glibc reads it at start); Sigma allocates once.
+TUNED_ENV = {"MALLOC_MMAP_THRESHOLD_": "4294967296", "MALLOC_TRIM_THRESHOLD_": "4294967296",
+             "OPENBLAS_NUM_THREADS": "1"}
 # Issue 5's compile-time targets, in ms.
 W4_TARGETS = {"W4/cold_compile": 250, "W4/cached_compile": 25}
 W4_STAGES = [("passes_ms", "frontend + graph/loop passes"), ("llvm_ir_opt_ms", "LLVM IR + optimizer"),
@@ -53,7 +63,8 @@ W3_BYTES_PER_ELEMENT = 20
 def run_bench(binary, extra):
     cmd = [binary] + BENCH_ARGS + extra
     print("bench-report: running " + " ".join(shlex.quote(c) for c in cmd), file=sys.stderr, flush=True)
-    done = subprocess.run(cmd, stdout=subprocess.PIPE, check=False)
+    env = dict(os.environ, **TUNED_ENV)
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, check=False, env=env)
     if done.returncode != 0:
         sys.exit(f"bench-report: {binary} exited with status {done.returncode}")
     return json.loads(done.stdout), cmd
@@ -121,7 +132,8 @@ def medians(data):
     """{name: median aggregate entry}, {name: error message}."""
     rows, errors = {}, {}
     for b in data["benchmarks"]:
-        name = b.get("run_name", b["name"]).replace("/real_time", "")
+        # "W5/sigma_fit/iterations:1/repeats:1/real_time" -> "W5/sigma_fit"
+        name = re.sub(r"/(iterations|repeats):\d+|/real_time", "", b.get("run_name", b["name"]))
         if b.get("error_occurred"):
             errors[name] = b.get("error_message", "error")
         elif b.get("run_type") == "aggregate" and b.get("aggregate_name") == "median":
@@ -182,14 +194,16 @@ def report(data, command, started_load, ended_load):
         f"- Load average (1, 5, 15 min) {started_load} at the start, {ended_load} at the end "
         f"({os.cpu_count()} cores: more than that means the neighbours were busy)",
         f"- Sigma's JIT target: {jit_target(context)}",
-        f"- libtorch: {context.get('sigma_libtorch', 'unknown')}",
+        f"- libtorch: {context.get('sigma_libtorch', 'unknown')}, under ../shared/peers' tuned environment "
+        f"({' '.join(k + '=' + v for k, v in TUNED_ENV.items())}, set for the whole run) with OpenBLAS as the "
+        "system BLAS (`scripts/install-deps.sh --peers`; with Debian's default netlib BLAS libtorch is ~15x slower)",
         f"- Google Benchmark {benchmark_version()} (its JSON says `library_build_type: "
         f"{context.get('library_build_type', '?')}` for Debian's build of the library itself; that concerns only "
         "its own timing loop, not the code measured)",
         "",
         "## How to read this",
         "",
-        f"- Every figure is the **median of {repetitions} repetitions** (each repetition runs a benchmark for at least "
+        f"- Every figure but W5's is the **median of {repetitions} repetitions** (each repetition runs a benchmark for at least "
         "0.5 s of CPU time). One thread everywhere but `W2/sigma_step_2threads`, which is timed by the wall "
         "clock (CPU time would count only the calling thread).",
         "- Times are **CPU time** per step, the primary figure; *real* is the wall clock. This machine has "
@@ -256,6 +270,25 @@ def report(data, command, started_load, ended_load):
             ""]
     lines += ["## W4: compile time (W2's step: 784-512-256-10, batch 128, L1 + L2 + statistics)", ""]
     lines += compile_time_table(rows, errors)
+
+    lines += ["## W5: Fashion-MNIST to accuracy (W2's network, Adam lr 1e-3, batch 128, L2 1e-5 + L1 1e-6, "
+              "10 epochs)", ""]
+    lines += ["| benchmark | what | seconds (wall) | test accuracy | × libtorch_eager |", "|---|---|---|---|---|"]
+    torch = rows.get("W5/libtorch_eager")
+    for name in ("W5/sigma_fit", "W5/sigma_fit_2threads", "W5/libtorch_eager"):
+        if name in errors:
+            lines.append(f"| `{name}` | {DESCRIPTIONS[name]} | error: {errors[name]} | | |")
+            continue
+        e = rows.get(name)
+        if not e:
+            continue
+        seconds = to_unit(e, "real_time", "s")
+        ratio = f"{seconds / to_unit(torch, 'real_time', 's'):.2f}" if torch and name != "W5/libtorch_eager" else ""
+        lines.append(f"| `{name}` | {DESCRIPTIONS[name]} | {seconds:.1f} | {e.get('test_accuracy_%', 0):.2f}% | {ratio} |")
+    lines += ["", "Each row is one run of 10 epochs (no repetitions: a run takes tens of seconds), the data set "
+              "loaded before timing, the evaluation of the 10,000 test images after the last epoch included "
+              "(Sigma's `fit` also evaluates after every epoch). Issue 5's target: at most half libtorch's time "
+              "at the same accuracy.", ""]
     return "\n".join(lines)
 
 

@@ -2,7 +2,7 @@
 # Installs the Debian packages Sigma needs to build, test and run its demo.
 # Does nothing when they are all present; uses sudo when not root.
 #   scripts/install-deps.sh          build + test + demo packages
-#   scripts/install-deps.sh --peers  also libtorch-dev, for the benchmark peers
+#   scripts/install-deps.sh --peers  also libtorch-dev and OpenBLAS, for the benchmark peers
 #   scripts/install-deps.sh --fuzz   also clang with libFuzzer, for make fuzz
 set -euo pipefail
 
@@ -17,7 +17,7 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --peers) packages+=(libtorch-dev) ;;
+    --peers) packages+=(libtorch-dev libopenblas0-pthread) ;;  # without OpenBLAS, libtorch runs netlib's reference BLAS
     --fuzz) packages+=(clang-14 libclang-common-14-dev) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac

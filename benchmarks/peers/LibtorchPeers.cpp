@@ -5,6 +5,12 @@
 //                      optim::SGD, then Σw, Σ|w|, Σw² read back
 //   W3/libtorch_ops    the 11 explicit tensor ops (3 sums first: statistics
 //                      of the weights the step uses, as Sigma's)
+//   W5/libtorch_eager  W5's recipe (W5Bench.cpp) in libtorch's C++ API:
+//                      nn::Linear ×3 (its default init, as Sigma's
+//                      torch_default), cross_entropy + λ1·Σ|W| + λ2·ΣW² on the
+//                      three weights, optim::Adam, the same Fashion-MNIST
+//                      tensors, a seeded randperm per epoch, the partial
+//                      batch dropped; one run of 10 epochs, then the test set
 // As installed, glibc's malloc returns libtorch's big temporaries to the
 // kernel every step; ../shared/peers/RESULTS.md shows the "tuned env"
 // (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_) that avoids it. These run
@@ -18,6 +24,7 @@
 
 #include "benchmarks/Bench.h"
 #include "benchmarks/peers/PeerCommon.h"
+#include "runtime/IdxReader.h"
 
 namespace sigma::bench {
 namespace {
@@ -100,12 +107,61 @@ void BM_W3LibtorchOps(benchmark::State& state) {
   state.counters["GB/s"] = benchmark::Counter(20.0 * double(N) / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+struct W5Net : torch::nn::Module {
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
+  W5Net() {
+    fc1 = register_module("fc1", torch::nn::Linear(784, 512));
+    fc2 = register_module("fc2", torch::nn::Linear(512, 256));
+    fc3 = register_module("fc3", torch::nn::Linear(256, 10));
+  }
+  torch::Tensor forward(const torch::Tensor& x) {
+    return fc3(torch::relu(fc2(torch::relu(fc1(x)))));
+  }
+};
+
+torch::Tensor asTensor(const Dataset& d) {
+  return torch::from_blob(const_cast<float*>(d.features.data()), {d.count, 784}).clone();
+}
+torch::Tensor labelsOf(const Dataset& d) {
+  return torch::from_blob(const_cast<int32_t*>(d.labels.data()), {d.count}, torch::kInt32).to(torch::kLong);
+}
+
+void BM_W5LibtorchEager(benchmark::State& state) {
+  const auto [train, test] = loadFashionMnist();
+  const torch::Tensor X = asTensor(train), Y = labelsOf(train), Xt = asTensor(test), Yt = labelsOf(test);
+  double accuracy = 0;
+  for (auto _ : state) {
+    torch::manual_seed(1);
+    W5Net net;
+    torch::optim::Adam opt(net.parameters(), torch::optim::AdamOptions(1e-3));
+    const int64_t batch = 128, steps = train.count / batch;
+    for (int epoch = 0; epoch < 10; ++epoch) {
+      const torch::Tensor order = torch::randperm(train.count, torch::kLong);
+      for (int64_t s = 0; s < steps; ++s) {
+        const torch::Tensor idx = order.slice(0, s * batch, (s + 1) * batch);
+        opt.zero_grad();
+        torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(X.index_select(0, idx)),
+                                                                  Y.index_select(0, idx));
+        for (const torch::Tensor* w : {&net.fc1->weight, &net.fc2->weight, &net.fc3->weight})
+          loss = loss + 1e-6 * w->abs().sum() + 1e-5 * w->square().sum();
+        loss.backward();
+        opt.step();
+      }
+    }
+    torch::NoGradGuard ng;
+    accuracy = net.forward(Xt).argmax(1).eq(Yt).to(torch::kDouble).mean().item<double>();
+  }
+  state.counters["test_accuracy_%"] = 100 * accuracy;
+}
+
 }  // namespace
 
 std::string registerLibtorchBenchmarks() {
   torch::set_num_threads(1);
   benchmark::RegisterBenchmark("W1/libtorch_eager", BM_W1LibtorchEager)->Unit(benchmark::kNanosecond);
   benchmark::RegisterBenchmark("W3/libtorch_ops", BM_W3LibtorchOps)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("W5/libtorch_eager", BM_W5LibtorchEager)
+      ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(1)->UseRealTime();
   return std::string("libtorch ") + TORCH_VERSION + ", 1 thread";
 }
 
