@@ -13,24 +13,25 @@ using namespace loop;
 
 namespace {
 
-// Every access of `buffer` goes to element 0.
-class ToSlotZero : public IRMutator {
+// Every access of `buffer` goes to element `slot`.
+class ToSlot : public IRMutator {
  public:
-  explicit ToSlotZero(const std::string& b) : buffer_(b) {}
+  ToSlot(const std::string& b, Expr slot) : buffer_(b), slot_(std::move(slot)) {}
   using IRMutator::mutate;
 
  protected:
   Expr visit(const Load* op, const Expr& self) override {
-    if (op->buffer == buffer_) return Load::make(op->buffer, op->type, i64(0));
+    if (op->buffer == buffer_) return Load::make(op->buffer, op->type, slot_);
     return IRMutator::visit(op, self);
   }
   Stmt visit(const Store* op, const Stmt& self) override {
-    if (op->buffer == buffer_) return Store::make(op->buffer, i64(0), mutate(op->value));
+    if (op->buffer == buffer_) return Store::make(op->buffer, slot_, mutate(op->value));
     return IRMutator::visit(op, self);
   }
 
  private:
   const std::string& buffer_;
+  Expr slot_;
 };
 
 int countAccesses(const Stmt& s, const std::string& buffer) {
@@ -42,7 +43,9 @@ int countAccesses(const Stmt& s, const std::string& buffer) {
 // True if some statement list in `s` (a loop body, or the kernel's top
 // level) holds every one of the kernel's `total` accesses to `buffer` in its
 // own non-loop statements, the first of them a store, all at one index.
-bool pointLocal(const Stmt& s, const std::string& buffer, int total) {
+// `loops` is the loops around `s`; on success it holds those around that
+// statement list.
+bool pointLocal(const Stmt& s, const std::string& buffer, int total, std::vector<const For*>& loops) {
   std::vector<Stmt> stmts = topLevelStatements(s);
   int here = 0;
   bool storedFirst = false;
@@ -63,8 +66,25 @@ bool pointLocal(const Stmt& s, const std::string& buffer, int total) {
   }
   if (here == total) return storedFirst && sameIndex && index && !index->coeffs.empty();
   for (const Stmt& st : stmts)
-    if (const For* f = as<For>(st); f && pointLocal(f->body, buffer, total)) return true;
+    if (const For* f = as<For>(st)) {
+      loops.push_back(f);
+      if (pointLocal(f->body, buffer, total, loops)) return true;
+      loops.pop_back();
+    }
   return false;
+}
+
+// One slot per iteration of the loops around the innermost one (its
+// iterations reuse the slot: each writes it before reading it), so that
+// iterations of an outer loop, which may run in parallel, never share one.
+std::pair<Expr, int64_t> slotFor(const std::vector<const For*>& loops) {
+  Expr slot = i64(0);
+  int64_t size = 1;
+  for (size_t d = 0; d + 1 < loops.size(); ++d) {
+    slot = size == 1 ? Var::make(loops[d]->var) : slot * i64(loops[d]->extent) + Var::make(loops[d]->var);
+    size *= loops[d]->extent;
+  }
+  return {slot, size};
 }
 
 }  // namespace
@@ -80,12 +100,18 @@ void scalarizeTemporaries(Module& m, std::vector<std::string>& remarks) {
       owner = owner ? owner : &k;
     }
     if (!owner || shared) continue;
-    if (!pointLocal(owner->body, b.name, countAccesses(owner->body, b.name))) continue;
-    owner->body = ToSlotZero(b.name).mutate(owner->body);
-    remarks.push_back(fmt::format("scalarize-temporaries: %{} ({} elements) is written and read back point by point in "
-                                  "@{} only: one element holds it",
-                                  b.name, b.size, owner->name));
-    b.size = 1;
+    std::vector<const For*> loops;
+    if (!pointLocal(owner->body, b.name, countAccesses(owner->body, b.name), loops)) continue;
+    auto [slot, size] = slotFor(loops);
+    if (size >= b.size) continue;
+    owner->body = ToSlot(b.name, slot).mutate(owner->body);
+    remarks.push_back(size == 1 ? fmt::format("scalarize-temporaries: %{} ({} elements) is written and read back point "
+                                              "by point in @{} only: one element holds it",
+                                              b.name, b.size, owner->name)
+                                : fmt::format("scalarize-temporaries: %{} ({} elements) is written and read back point "
+                                              "by point in @{} only: {} elements hold it, one per row",
+                                              b.name, b.size, owner->name, size));
+    b.size = size;
   }
 }
 

@@ -94,8 +94,10 @@ class Splitter {
     const For* f = as<For>(s);
     if (!f) return s;
     if (Stmt split = splitLoop(f)) return split;
+    enclosing_.push_back(f);
     Stmt body = rewrite(f->body);
-    return body == f->body ? s : For::make(f->var, f->extent, body);
+    enclosing_.pop_back();
+    return body == f->body ? s : For::make(f->var, f->extent, body, f->parallel);
   }
 
   // The reductions among the statements directly in `f`'s body, each
@@ -125,34 +127,64 @@ class Splitter {
                                        kernel_, r.acc, v, extent));
       return nullptr;
     }
-    // The body with each reduction accumulating into lanes[%lane].
+    // Rows: the loops around `f` in the top-level statement. With rows,
+    // each row has lanes of its own (so that rows can run on different
+    // threads), summed per lane in row order after the statement.
+    Expr row;
+    int64_t rows = 1;
+    std::string rowVars;
+    for (const For* e : enclosing_) {
+      row = row ? row * i64(e->extent) + Var::make(e->var) : Var::make(e->var);
+      rows *= e->extent;
+      rowVars += (rowVars.empty() ? "%" : ", %") + e->var;
+    }
     const std::string laneTag = v + ".lane";
+    const Expr laneIndex = row ? row * i64(lanes) + Var::make(laneTag) : Var::make(laneTag);
+
+    // The body with each reduction accumulating into lanes[row·L + %lane].
     std::vector<Stmt> inits;
+    const std::string outer = v + ".o", inner = v + ".l", tail = v + ".t", rowVar = v + ".row";
     for (auto& [i, r] : found) {
       const std::string lanesBuf = freshBufferName(m_, r.acc + ".lanes");
-      m_.buffers.push_back({lanesBuf, ScalarType::F32, lanes, BufferKind::Temp, {}});
-      Expr lane = Load::make(lanesBuf, ScalarType::F32, Var::make(laneTag));
-      body[i] = Store::make(lanesBuf, Var::make(laneTag),
+      m_.buffers.push_back({lanesBuf, ScalarType::F32, rows * lanes, BufferKind::Temp, {}});
+      Expr lane = Load::make(lanesBuf, ScalarType::F32, laneIndex);
+      body[i] = Store::make(lanesBuf, laneIndex,
                             r.accFirst ? combine(r.op, lane, r.operand) : combine(r.op, r.operand, lane));
-      inits.push_back(Store::make(lanesBuf, Var::make(laneTag), identity(r.op)));
-      Expr total = laneTree(lanesBuf, r.op, 0, lanes);
+      inits.push_back(Store::make(lanesBuf, laneIndex, identity(r.op)));
+      std::string summed = lanesBuf;
+      if (row) {  // totals[l] = identity op lanes[0·L + l] op lanes[1·L + l] ...
+        summed = freshBufferName(m_, r.acc + ".totals");
+        m_.buffers.push_back({summed, ScalarType::F32, lanes, BufferKind::Temp, {}});
+        Expr total = Load::make(summed, ScalarType::F32, Var::make(inner));
+        Expr partial = Load::make(lanesBuf, ScalarType::F32, Var::make(rowVar) * i64(lanes) + Var::make(inner));
+        after_.push_back(For::make(
+            inner, lanes,
+            Block::make({Store::make(summed, Var::make(inner), identity(r.op)),
+                         For::make(rowVar, rows, Store::make(summed, Var::make(inner), combine(r.op, total, partial)))})));
+      }
+      Expr total = laneTree(summed, r.op, 0, lanes);
       Expr accNow = Load::make(r.acc, ScalarType::F32, r.index);
       after_.push_back(
           Store::make(r.acc, r.index, r.accFirst ? combine(r.op, accNow, total) : combine(r.op, total, accNow)));
-      remarks_.push_back(fmt::format("split-reductions: @{}: %{} accumulated in {} lanes over %{} (extent {}{})",
+      remarks_.push_back(fmt::format("split-reductions: @{}: %{} accumulated in {} lanes over %{} (extent {}{}){}",
                                      kernel_, r.acc, lanes, v, extent,
-                                     extent % lanes ? fmt::format(", tail {}", extent % lanes) : ""));
+                                     extent % lanes ? fmt::format(", tail {}", extent % lanes) : "",
+                                     row ? fmt::format(", per row of {} ({} rows)", rowVars, rows) : ""));
     }
-    const std::string outer = v + ".o", inner = v + ".l", tail = v + ".t";
-    before_.push_back(For::make(inner, lanes, substituteVar(Block::make(inits), laneTag, Var::make(inner))));
+    const Stmt init = For::make(inner, lanes, substituteVar(Block::make(inits), laneTag, Var::make(inner)));
+    if (!row) before_.push_back(init);
 
     // for v.o { for v.l { body(v = v.o*L + v.l, lane = v.l) } }, then the tail.
     const Stmt laneBody = Block::make(body);
     Stmt main = substituteVar(laneBody, v, Var::make(outer) * i64(lanes) + Var::make(inner));
     main = For::make(outer, extent / lanes, For::make(inner, lanes, substituteVar(main, laneTag, Var::make(inner))));
-    if (extent % lanes == 0) return main;
-    Stmt rest = substituteVar(laneBody, v, i64(extent / lanes * lanes) + Var::make(tail));
-    return Block::make({main, For::make(tail, extent % lanes, substituteVar(rest, laneTag, Var::make(tail)))});
+    std::vector<Stmt> split = {main};
+    if (extent % lanes != 0) {
+      Stmt rest = substituteVar(laneBody, v, i64(extent / lanes * lanes) + Var::make(tail));
+      split.push_back(For::make(tail, extent % lanes, substituteVar(rest, laneTag, Var::make(tail))));
+    }
+    if (row) split.insert(split.begin(), init);  // each row sets its own lanes
+    return split.size() == 1 ? split[0] : Block::make(split);
   }
 
   Module& m_;
@@ -160,6 +192,7 @@ class Splitter {
   const std::vector<Access> accesses_;
   std::vector<std::string>& remarks_;
   std::vector<Stmt> before_, after_;
+  std::vector<const For*> enclosing_;  // the loops around the one being rewritten
 };
 
 }  // namespace

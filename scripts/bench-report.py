@@ -250,8 +250,8 @@ def report(data, command, started_load, ended_load):
     if full and two:
         lines += [f"On 2 threads the full step takes **{two['real_time']:.2f} ms** (wall clock) against "
                   f"{full['real_time']:.2f} ms on one (wall clock, same run): {full['real_time'] / two['real_time']:.2f}× "
-                  "faster, the same bits. The weight-gradient matmuls, whose row loops also carry the fused "
-                  "update's statistics, stay on one thread.", ""]
+                  "faster, the same bits (the statistics are summed in lanes per row, so the weight-gradient "
+                  "matmuls with their fused updates run in parallel too).", ""]
 
     stream = rows.get("machine/stream_rmw", {}).get("GB/s")
     lines += ["## W3: fused update of 16M floats (momentum SGD + L1 + L2 + Σw, Σ|w|, Σw²)", ""]

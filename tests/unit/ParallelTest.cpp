@@ -101,6 +101,14 @@ TEST(ParallelLoops, AW2StepGivesTheSameBitsOnAnyNumberOfThreads) {
     for (const loop::Stmt& s : topLevelStatements(k.body))
       if (const loop::For* f = loop::as<loop::For>(s); f && f->parallel) ++parallel;
   EXPECT_GE(parallel, 4) << "the matmuls' row-block loops should be parallel";
+  // The first layer's fused update (inside its gradient matmul, with the
+  // statistics summed in lanes per row) runs its row blocks in parallel too.
+  int updateRows = 0;
+  for (const loop::Kernel& k : two.loopModule().kernels)
+    if (k.name == "weight_update_fc1.weight")
+      for (const loop::Stmt& s : topLevelStatements(k.body))
+        if (const loop::For* f = loop::as<loop::For>(s); f && f->parallel && f->var == "ib") ++updateRows;
+  EXPECT_EQ(updateRows, 1);
   EXPECT_EQ(two.executable().threads(), 2);
   const std::vector<float> a = trainAndCollect(one);
   EXPECT_TRUE(sameBits(a, trainAndCollect(two)));
