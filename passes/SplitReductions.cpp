@@ -153,14 +153,15 @@ class Splitter {
       inits.push_back(Store::make(lanesBuf, laneIndex, identity(r.op)));
       std::string summed = lanesBuf;
       if (row) {  // totals[l] = identity op lanes[0·L + l] op lanes[1·L + l] ...
+        // Rows outside, lanes inside: each row adds one vector of lanes,
+        // and the code stays one small loop, whatever the number of rows.
         summed = freshBufferName(m_, r.acc + ".totals");
         m_.buffers.push_back({summed, ScalarType::F32, lanes, BufferKind::Temp, {}});
         Expr total = Load::make(summed, ScalarType::F32, Var::make(inner));
         Expr partial = Load::make(lanesBuf, ScalarType::F32, Var::make(rowVar) * i64(lanes) + Var::make(inner));
+        after_.push_back(For::make(inner, lanes, Store::make(summed, Var::make(inner), identity(r.op))));
         after_.push_back(For::make(
-            inner, lanes,
-            Block::make({Store::make(summed, Var::make(inner), identity(r.op)),
-                         For::make(rowVar, rows, Store::make(summed, Var::make(inner), combine(r.op, total, partial)))})));
+            rowVar, rows, For::make(inner, lanes, Store::make(summed, Var::make(inner), combine(r.op, total, partial)))));
       }
       Expr total = laneTree(summed, r.op, 0, lanes);
       Expr accNow = Load::make(r.acc, ScalarType::F32, r.index);
