@@ -6,7 +6,9 @@
 // int64_t for i64, bool for bool, each aligned for its type and holding
 // `size` elements; distinct buffers must not overlap). Const buffers are
 // compiled in from Buffer::init, as the interpreter reads them: their
-// buffers[i] is never read and may be null. Each kernel becomes an LLVM
+// buffers[i] is never read and may be null. A module with parallel loops
+// also reads buffers[module.buffers.size()], a codegen::RuntimeABI* (its
+// thread pool: codegen/RuntimeABI.h); Executable provides it. Each kernel becomes an LLVM
 // function named after it, taking only the buffers it touches as noalias
 // pointers, so that the optimizer may keep accumulators in registers.
 //

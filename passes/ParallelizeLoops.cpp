@@ -67,13 +67,20 @@ std::string whyNotParallel(const For& loop) {
   std::set<std::string> written;
   for (const PlacedAccess& a : walk.accesses)
     if (a.write) written.insert(a.buffer);
+  // Per written buffer, the footprint of one iteration over all its
+  // accesses: [c·v + lo, c·v + hi], the same c for every access.
+  struct Footprint {
+    int64_t c = 0, lo = 0, hi = 0;
+    bool seen = false;
+  };
+  std::map<std::string, Footprint> footprints;
   for (const PlacedAccess& a : walk.accesses) {
     if (!written.count(a.buffer)) continue;
     LinearForm f = linearize(a.index);
     if (!f.affine) return fmt::format("%{} is accessed at a non-affine index", a.buffer);
     const int64_t c = f.coeffs.count(loop.var) ? f.coeffs.at(loop.var) : 0;
     if (c == 0) return fmt::format("every iteration of %{} accesses the same elements of %{} (a reduction)", loop.var, a.buffer);
-    int64_t lo = 0, hi = 0;
+    int64_t lo = f.constant, hi = f.constant;
     for (const auto& [var, coeff] : f.coeffs) {
       if (var == loop.var) continue;
       auto it = a.loops.find(var);
@@ -81,9 +88,16 @@ std::string whyNotParallel(const For& loop) {
       const int64_t span = coeff * (it->second - 1);
       lo += std::min<int64_t>(0, span), hi += std::max<int64_t>(0, span);
     }
-    if (hi - lo >= std::abs(c))
-      return fmt::format("iterations of %{} may touch the same elements of %{}", loop.var, a.buffer);
+    Footprint& fp = footprints[a.buffer];
+    if (fp.seen && fp.c != c)
+      return fmt::format("%{} is accessed with different strides in %{}", a.buffer, loop.var);
+    fp = fp.seen ? Footprint{c, std::min(fp.lo, lo), std::max(fp.hi, hi), true} : Footprint{c, lo, hi, true};
   }
+  // Iteration v touches [c·v + lo, c·v + hi]: disjoint from its neighbours'
+  // when the window is narrower than the stride.
+  for (const auto& [buffer, fp] : footprints)
+    if (fp.hi - fp.lo >= std::abs(fp.c))
+      return fmt::format("iterations of %{} may touch the same elements of %{}", loop.var, buffer);
   if (walk.stores * loop.extent < kMinStores)
     return fmt::format("too little work ({} stores; threads pay off from {})", walk.stores * loop.extent, kMinStores);
   return "";
