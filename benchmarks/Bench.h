@@ -1,5 +1,5 @@
 // sigma-bench's families, registered explicitly by Main.cpp (in this order:
-// machine limits, W1, W2, W3, W4, then the optional libtorch peers) rather than by
+// machine limits, W1, matmul, W2, W3, W4, W5, then the optional libtorch peers) rather than by
 // static initializers, whose order across files is unspecified.
 //
 // Every family is single-threaded and measured in CPU time (Google
@@ -15,6 +15,7 @@ namespace sigma::bench {
 
 void registerMachineBenchmarks();  // MachineBench.cpp: machine/*
 void registerW1Benchmarks();       // W1Bench.cpp: W1/*
+void registerMatmulBenchmarks();   // MatmulBench.cpp: matmul/* (one matmul alone, vs oneDNN and OpenBLAS)
 void registerW2Benchmarks();       // W2Bench.cpp: W2/*
 void registerW3Benchmarks();       // W3Bench.cpp: W3/*
 void registerW4Benchmarks();       // W4Bench.cpp: W4/* (compile time)

@@ -4,12 +4,14 @@
 #include <benchmark/benchmark.h>
 
 #include "benchmarks/Bench.h"
+#include "benchmarks/peers/Gemm.h"
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   sigma::bench::registerMachineBenchmarks();
   sigma::bench::registerW1Benchmarks();
+  sigma::bench::registerMatmulBenchmarks();
   sigma::bench::registerW2Benchmarks();
   sigma::bench::registerW3Benchmarks();
   sigma::bench::registerW4Benchmarks();
@@ -19,6 +21,7 @@ int main(int argc, char** argv) {
 #else
   benchmark::AddCustomContext("sigma_libtorch", "not installed (scripts/install-deps.sh --peers)");
 #endif
+  benchmark::AddCustomContext("sigma_gemm_peers", sigma::peers::gemmVersions());
   benchmark::AddCustomContext("sigma_jit_target", sigma::bench::jitTargetDescription());
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

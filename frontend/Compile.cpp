@@ -90,6 +90,7 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
 
   IRUnit unit;
   unit.graph = cloneGraph(graph);
+  unit.target = LoweringTarget::host();
   pm.run(unit, defaultPipeline());
   clock.lap();
   step.graphText_ = printGraph(unit.graph);

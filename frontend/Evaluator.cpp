@@ -46,6 +46,7 @@ Evaluator::Evaluator(const TrainingStep& step) : parameters_(step.parameterNames
 
   IRUnit unit;
   unit.graph = std::move(graph);
+  unit.target = LoweringTarget::host();
   PassManager pm;
   pm.run(unit, defaultPipeline());
   exec_ = std::make_unique<Executable>(std::move(unit.loops), step.executableOptions());

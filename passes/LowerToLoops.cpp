@@ -2,6 +2,7 @@
 
 #include <limits>
 #include <unordered_map>
+#include <utility>
 
 #include "ir/Error.h"
 
@@ -51,7 +52,7 @@ struct LoopNest {
 
 class Lowering {
  public:
-  explicit Lowering(const Graph& g) : graph_(g), names_(displayNames(g)) {}
+  Lowering(const Graph& g, const LoweringTarget& target) : graph_(g), target_(target), names_(displayNames(g)) {}
 
   Module run() {
     module_.name = graph_.name();
@@ -246,6 +247,28 @@ class Lowering {
     return MulAdd::make(mul->a, mul->b, acc);
   }
 
+  // The MR×NR block of C a micro-kernel keeps in registers: NR columns, two
+  // vectors wide where they divide C's, and as many rows (up to a quarter of
+  // the register file) as keep the accumulators to half of it, the rest
+  // holding B's vectors and A's broadcasts. Zen 4 (32 zmm): 8×32, sixteen
+  // accumulators, enough independent FMA chains to cover their latency;
+  // AVX2 (16 ymm): 4×16, eight.
+  std::pair<int64_t, int64_t> registerBlock(int64_t m, int64_t cols) const {
+    const int64_t lanes = target_.vectorLanes, registers = target_.vectorRegisters;
+    int64_t nr = 1;
+    if (cols <= 16) nr = cols;
+    else
+      for (int64_t candidate : {2 * lanes, lanes, int64_t(8)})
+        if (cols % candidate == 0) {
+          nr = candidate;
+          break;
+        }
+    const int64_t vectorsPerRow = (nr + lanes - 1) / lanes;
+    for (int64_t mr : {int64_t(8), int64_t(4), int64_t(2)})
+      if (m % mr == 0 && mr <= registers / 4 && mr * vectorsPerRow <= registers / 2) return {mr, nr};
+    return {1, nr};
+  }
+
   // C[i,j] = Σ_k op(A)[i,k] · op(B)[k,j], accumulated in increasing k with
   // fused multiply-adds: every element sums its products in the same order
   // whatever the blocking, so the result does not depend on it.
@@ -263,8 +286,7 @@ class Lowering {
     // Register blocking: an MR×NR block of C stays in registers while k runs;
     // B is first packed into panels of NR columns, [panel][k][NR], so that the
     // inner loop reads it contiguously (the micro-kernel of GotoBLAS/BLIS).
-    const int64_t mr = m % 4 == 0 ? 4 : m % 2 == 0 ? 2 : 1;
-    const int64_t nr = cols <= 16 ? cols : cols % 16 == 0 ? 16 : cols % 8 == 0 ? 8 : 1;
+    const auto [mr, nr] = registerBlock(m, cols);
     std::vector<Stmt> body;
     if (nr > 1 && mr > 1) {
       Expr ib = Var::make("ib"), jb = Var::make("jb"), r = Var::make("r"), c = Var::make("c");
@@ -300,6 +322,7 @@ class Lowering {
   }
 
   const Graph& graph_;
+  LoweringTarget target_;
   std::vector<std::string> names_;
   std::unordered_map<const Node*, std::string> bufferOf_;
   Module module_;
@@ -307,6 +330,13 @@ class Lowering {
 
 }  // namespace
 
-Module lowerToLoops(const Graph& graph) { return Lowering(graph).run(); }
+LoweringTarget LoweringTarget::host() {
+  // The JIT compiles for the host's features (codegen/Target.h), which
+  // include AVX-512 exactly when the CPU and the OS support it, as here.
+  if (__builtin_cpu_supports("avx512f")) return {.vectorRegisters = 32, .vectorLanes = 16};
+  return {};
+}
+
+Module lowerToLoops(const Graph& graph, const LoweringTarget& target) { return Lowering(graph, target).run(); }
 
 }  // namespace sigma

@@ -12,7 +12,19 @@
 
 namespace sigma {
 
-loop::Module lowerToLoops(const Graph& graph);
+// What lowering tailors to the CPU: the register block of the matmul
+// micro-kernel (how many rows and columns of C stay in vector registers
+// while k runs). Only the speed depends on it, never a result: every
+// element of C sums its products in increasing k whatever the block. The
+// default is AVX2's register file, so that printed IR (lit tests, `sigma
+// opt`) is the same on every host; compile() lowers for the host.
+struct LoweringTarget {
+  int vectorRegisters = 16;  // 16 (AVX2) or 32 (AVX-512)
+  int vectorLanes = 8;       // f32 lanes per register: 8 or 16
+  static LoweringTarget host();  // the CPU this process runs on (what the JIT compiles for)
+};
+
+loop::Module lowerToLoops(const Graph& graph, const LoweringTarget& target = {});
 
 // The names the graph printer gives nodes (%name, or %N for unnamed ones in
 // print order); lowering uses them for buffers and kernel provenance.

@@ -14,6 +14,7 @@
 
 #include "ir/Graph.h"
 #include "ir/LoopIR.h"
+#include "passes/LowerToLoops.h"
 
 namespace sigma {
 
@@ -56,6 +57,9 @@ struct IRUnit {
   IRLevel level = IRLevel::Graph;
   Graph graph;
   loop::Module loops;
+  // What lower-to-loops tailors the loops to (the matmul register block):
+  // AVX2's by default, the host's in compile() (passes/LowerToLoops.h).
+  LoweringTarget target;
   // What passes decided and why (fusion taken or refused, ...), in order;
   // the manager shows each pass's remarks in its dump and printout.
   std::vector<std::string> remarks;

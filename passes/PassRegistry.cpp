@@ -48,7 +48,7 @@ const std::vector<PassInfo>& passRegistry() {
     p.push_back(graphPass("dce", "remove nodes no output or update depends on", eliminateDeadCode));
     p.push_back({"lower-to-loops", "graph IR -> loop IR: one loop nest per node", IRLevel::Graph, false,
                  [](IRUnit& u) {
-                   u.loops = lowerToLoops(u.graph);
+                   u.loops = lowerToLoops(u.graph, u.target);
                    u.level = IRLevel::Loop;
                  }});
     p.push_back(loopPass("verify-loops", "check the loop IR", [](loop::Module&) {}));

@@ -17,7 +17,9 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --peers) packages+=(libtorch-dev libopenblas0-pthread) ;;  # without OpenBLAS, libtorch runs netlib's reference BLAS
+    # libtorch-dev: the libtorch peers; OpenBLAS: without it libtorch runs netlib's reference
+    # BLAS (15x slower); libopenblas-pthread-dev and libdnnl-dev: the sgemm and hand-written W2 peers
+    --peers) packages+=(libtorch-dev libopenblas0-pthread libopenblas-pthread-dev libdnnl-dev) ;;
     --fuzz) packages+=(clang-14 libclang-common-14-dev) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac
