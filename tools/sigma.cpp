@@ -50,6 +50,9 @@ commands:
   opt FILE  run passes on graph-IR (.sg) or loop-IR (.sl) text and print the result
               --passes a,b,c    the pipeline (see --list-passes)
               --print-after-all, --print-after PASS, --dump-dir DIR, --time-passes, --no-fusion
+              --target avx2|avx512|host   the register file lower-to-loops blocks matmuls for
+                                (default avx2, so the output is the same on any host;
+                                train and inspect lower for the host)
   report RUN_DIR
             write RUN_DIR/report.html from a `train --out RUN_DIR` run: loss, accuracy, weight
             sums, sparsity and input importance, plotted; one self-contained file (Chart.js inlined)
