@@ -106,6 +106,7 @@ std::unique_ptr<JitModule> JitModule::compile(const loop::Module& module, const 
     }
     time.cacheLookup = clock.lap();
   }
+  if (impl.cache.status != CacheStatus::Hit && options.onlyFromCache) return nullptr;
   if (impl.cache.status != CacheStatus::Hit) {
     std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(*impl.target);
     // Declared before the module: a module must die before its context.

@@ -51,6 +51,10 @@ struct CodegenOptions {
   // passes on top of O2. Every level computes the same bits.
   int optLevel = 3;
   CacheOptions cache{};
+  // Link the cached object or nothing: compile() returns nullptr instead of
+  // compiling when the cache has no (valid) entry. Tiered compilation asks
+  // this first (runtime/Executable.h).
+  bool onlyFromCache = false;
 };
 
 // Where a compile's time went, in milliseconds, in the order the stages
@@ -77,7 +81,8 @@ struct CacheReport {
 class JitModule {
  public:
   // Generates, optimizes for the host CPU (its detected features) and JITs,
-  // or links the cached object of an earlier identical compile. Throws
+  // or links the cached object of an earlier identical compile (nullptr
+  // on a miss under CodegenOptions::onlyFromCache). Throws
   // sigma::Error for malformed loop IR, an optLevel outside 0..3, or any
   // failure inside LLVM (with LLVM's message); never for the cache.
   static std::unique_ptr<JitModule> compile(const loop::Module& module, const CodegenOptions& options = {});

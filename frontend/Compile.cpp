@@ -95,10 +95,12 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
   clock.lap();
   step.graphText_ = printGraph(unit.graph);
 
-  step.execOptions_ = {options.backend, options.optLevel, options.cache, options.threads};
+  const bool tiered = options.tiered && !options.passes.timePasses && !options.passes.printAfterAll &&
+                      options.passes.dumpDir.empty();
+  step.execOptions_ = {options.backend, options.optLevel, options.cache, options.threads, tiered};
   step.exec_ = std::make_unique<Executable>(std::move(unit.loops), step.execOptions_);
   const double executableMs = clock.lap();
-  if (const codegen::JitModule* jit = step.exec_->jit()) {
+  if (const codegen::JitModule* jit = step.exec_->currentJit()) {
     recordCodegenStages(pm, *jit, executableMs, options.passes);
     clock.lap();
     if (!options.passes.dumpDir.empty()) pm.recordStage("asm", jit->assembly(), "s", clock.lap());

@@ -40,6 +40,13 @@ struct CompileOptions {
   // LLVM's optimization level, 0..3 (-O0..-O3; codegen/JitModule.h says
   // what each adds). Lower levels compile faster; all compute the same bits.
   int optLevel = 3;
+  // Tiered compilation (--no-tiering turns it off): on an object-cache
+  // miss, the step starts on O0 code, runnable in tens of milliseconds,
+  // while optLevel compiles in the background; the step switches to it at
+  // a step boundary when it is ready, with the same bits
+  // (ExecutableOptions::tiered). --time-passes and --dump-dir compile
+  // without it, so that they show the code that finally runs.
+  bool tiered = true;
   // --print-after-all, --dump-dir, --time-passes, --no-fusion, from C++.
   PassOptions passes{};
   // Regularizers by parameter group, applied after the layers' own

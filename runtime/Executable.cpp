@@ -53,18 +53,67 @@ Executable::Executable(loop::Module module, const ExecutableOptions& options)
   pool_ = std::make_unique<ThreadPool>(options.threads);
   runtime_ = {&ThreadPool::parallelFor, pool_.get()};
   pointers_.push_back(&runtime_);
-  if (backend_ == Backend::JIT)
+  if (backend_ != Backend::JIT) return;
+  if (options.tiered && options.optLevel > 0) {
+    startTiers(options);
+  } else {
     jit_ = codegen::JitModule::compile(module_, {.optLevel = options.optLevel, .cache = options.cache});
+    entry_ = jit_->entry();
+  }
 }
 
-Executable::~Executable() = default;
+// Tiered compilation: the cached object at the requested level if there is
+// one; else O0 now (not cached: it is only a stand-in) and the requested
+// level on a thread of its own, which publishes its entry when linked.
+void Executable::startTiers(const ExecutableOptions& options) {
+  const codegen::CodegenOptions optimized{.optLevel = options.optLevel, .cache = options.cache};
+  codegen::CodegenOptions probe = optimized;
+  probe.onlyFromCache = true;
+  if ((jit_ = codegen::JitModule::compile(module_, probe))) {
+    entry_ = jit_->entry();
+    return;
+  }
+  tier0_ = codegen::JitModule::compile(module_, {.optLevel = 0, .cache = {.enabled = false}});
+  entry_ = tier0_->entry();
+  optimized_ = false;
+  optimizer_ = std::thread([this, optimized] {
+    try {
+      jit_ = codegen::JitModule::compile(module_, optimized);
+      entry_.store(jit_->entry(), std::memory_order_release);
+    } catch (...) {
+      optimizeError_ = std::current_exception();  // run() stays on O0; jit() reports it
+    }
+    optimized_.store(true, std::memory_order_release);
+  });
+}
+
+Executable::~Executable() {
+  if (optimizer_.joinable()) optimizer_.join();  // LLVM cannot be interrupted; at most one compile's time
+}
 
 int Executable::threads() const { return pool_->threads(); }
 
 void Executable::run() {
-  if (jit_) jit_->entry()(pointers_.data());
+  if (codegen::StepFunction entry = entry_.load(std::memory_order_acquire)) entry(pointers_.data());
   else interpret(module_, pointers_.data());
 }
+
+void Executable::waitForOptimized() const {
+  std::lock_guard<std::mutex> lock(waiting_);
+  if (optimizer_.joinable()) optimizer_.join();
+  if (optimizeError_) std::rethrow_exception(optimizeError_);
+}
+
+const codegen::JitModule* Executable::jit() const {
+  waitForOptimized();
+  return jit_.get();
+}
+
+const codegen::JitModule* Executable::currentJit() const {
+  return optimized_.load(std::memory_order_acquire) && jit_ ? jit_.get() : tier0_.get();
+}
+
+bool Executable::optimizing() const { return !optimized_.load(std::memory_order_acquire); }
 
 const loop::Buffer& Executable::buffer(const std::string& name, loop::ScalarType type) const {
   const loop::Buffer* b = module_.findBuffer(name);

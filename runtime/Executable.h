@@ -4,13 +4,18 @@
 // reference interpreter.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "codegen/CompileCache.h"
+#include "codegen/JitModule.h"
 #include "codegen/RuntimeABI.h"
 #include "ir/LoopIR.h"
 
@@ -32,6 +37,12 @@ struct ExecutableOptions {
   // the caller's and threads - 1 workers of the executable's own pool. The
   // results are the same bits for every count.
   int threads = 1;
+  // Tiered compilation (JIT, optLevel > 0): when the object cache has no
+  // entry for the module, start on O0 code, which compiles in tens of
+  // milliseconds, and compile optLevel on a background thread; run()
+  // switches to it once it is ready. Every level computes the same bits, so
+  // results do not depend on when the switch happens.
+  bool tiered = false;
 };
 
 class Executable {
@@ -51,9 +62,18 @@ class Executable {
   std::span<int32_t> i32(const std::string& name);
   int64_t arenaBytes() const { return arenaBytes_; }
   int threads() const;
-  const codegen::JitModule* jit() const { return jit_.get(); }
+  // The JIT-compiled module at the requested level (nullptr on the
+  // interpreter); while a tiered compile is still optimizing, waits for it,
+  // and rethrows its error if it failed.
+  const codegen::JitModule* jit() const;
+  // What run() runs now, without waiting: the O0 tier until the switch.
+  const codegen::JitModule* currentJit() const;
+  bool optimizing() const;  // a tiered compile is still running in the background
 
  private:
+  void startTiers(const ExecutableOptions& options);
+  void waitForOptimized() const;
+
   const loop::Buffer& buffer(const std::string& name, loop::ScalarType type) const;
 
   loop::Module module_;
@@ -63,7 +83,13 @@ class Executable {
   std::vector<void*> pointers_;  // pointers_[i]: storage of module_.buffers[i]; then &runtime_
   std::unique_ptr<ThreadPool> pool_;
   codegen::RuntimeABI runtime_{};
-  std::unique_ptr<codegen::JitModule> jit_;
+  std::unique_ptr<codegen::JitModule> jit_;  // the requested level (written by the tier thread)
+  std::unique_ptr<codegen::JitModule> tier0_;  // O0 code of a tiered compile, kept: run() may be inside it
+  std::atomic<codegen::StepFunction> entry_{nullptr};
+  mutable std::mutex waiting_;              // jit() may be called from several threads
+  mutable std::thread optimizer_;           // the background compile of a tiered executable
+  mutable std::exception_ptr optimizeError_;
+  std::atomic<bool> optimized_{true};
 };
 
 }  // namespace sigma

@@ -43,7 +43,10 @@ DESCRIPTIONS = {
     "W3/handwritten_fused": "peer: hand-written C++, one fused loop",
     "W3/handwritten_separate": "peer: hand-written C++, 11 separate loops",
     "W3/libtorch_ops": "peer: libtorch eager, 11 tensor ops",
-    "W4/cold_compile": "W2's full step, network to runnable code, object cache off",
+    "W4/cold_compile": "W2's full step, network to runnable code, object cache off; tiered (the default): runs on O0 "
+                       "while O3 compiles in the background",
+    "W4/cold_until_o3": "the same, until the O3 code has replaced the O0 tier",
+    "W4/cold_compile_o3": "the same without tiering (--no-tiering): O3 code directly",
     "W4/cached_compile": "the same with the object cache warm (no LLVM IR, optimization or machine code)",
     "W5/sigma_fit": "Sigma: sigma::fit, 10 epochs, 1 thread",
     "W5/sigma_fit_2threads": "Sigma: the same on 2 threads (the same bits)",
@@ -361,7 +364,8 @@ def w2_against_peer(rows):
 
 
 def compile_time_table(rows, errors):
-    """W4's two rows against their targets, and where each one's time went (its counters)."""
+    """W4's rows against their targets (wall clock: a tiered compile optimizes on a second thread), and where
+    each one's time went (its counters)."""
     lines = ["| benchmark | what | CPU ms | real ms | target | " + " | ".join(f"{w} ms" for _, w in W4_STAGES) + " |",
              "|" + "---|" * (5 + len(W4_STAGES))]
     for n in [n for n in DESCRIPTIONS if n.startswith("W4/")]:
@@ -371,14 +375,17 @@ def compile_time_table(rows, errors):
         if n not in rows:
             continue
         e = rows[n]
-        cpu, target = to_unit(e, "cpu_time", "ms"), W4_TARGETS[n]
-        verdict = f"< {target} ms: {'met' if cpu < target else 'missed'}"
+        cpu, real, target = to_unit(e, "cpu_time", "ms"), to_unit(e, "real_time", "ms"), W4_TARGETS.get(n)
+        verdict = f"< {target} ms: {'met' if real < target else 'missed'}" if target else ""
         stages = [fmt(e.get(key)) for key, _ in W4_STAGES]
         lines.append(f"| `{n}` | {DESCRIPTIONS[n]} | {fmt(cpu)} | {fmt(to_unit(e, 'real_time', 'ms'))} | {verdict} | "
                      + " | ".join(stages) + " |")
-    lines += ["", "The stage columns are each iteration's `--time-passes` rows, grouped (`sigma inspect ... "
-              "--time-passes` prints them one by one); the cache lives in a temporary directory, warmed before "
-              "timing, and every timed compile of `W4/cached_compile` is checked to be a hit.", ""]
+    lines += ["", "The targets are checked against the wall clock: a tiered compile returns a step running O0 "
+              "code and optimizes on a thread of its own (CPU time counts only the calling thread). The stage "
+              "columns are each iteration's `--time-passes` rows of the code the step runs when `compile()` "
+              "returns, grouped (`sigma inspect ... --time-passes` prints them one by one; it compiles without "
+              "tiering, to show the final code's stages); the cache lives in a temporary directory, warmed "
+              "before timing, and every timed compile of `W4/cached_compile` is checked to be a hit.", ""]
     return lines
 
 

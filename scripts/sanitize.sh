@@ -6,7 +6,8 @@
 #                                 (with LeakSanitizer): the whole ctest suite,
 #                                 in build-sanitize/
 #   scripts/sanitize.sh thread    ThreadSanitizer: the concurrency stress tests
-#                                 (tests/unit/ConcurrencyTest.cpp), in build-tsan/
+#                                 (tests/unit/ConcurrencyTest.cpp) and the tiered
+#                                 compile's switch (TieredCompileTest.cpp), in build-tsan/
 #
 # Both build RelWithDebInfo at -O1: fast enough to run the suite, with line
 # numbers in every report. Any report fails the run (UBSan does not recover,
@@ -66,6 +67,6 @@ echo "sanitize: built $dir in $((built - start)) s"
 # Sigma's code (it holds none today).
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan-suppressions.txt${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
 status=0
-"$dir/bin/sigma-tests" --gtest_filter='Concurrency.*' ${GTEST_ARGS:-} || status=$?
+"$dir/bin/sigma-tests" --gtest_filter='Concurrency.*:TieredCompile.*' ${GTEST_ARGS:-} || status=$?
 echo "sanitize: TSan stress tests took $(($(now) - built)) s"
 exit $status

@@ -33,7 +33,7 @@ std::optional<int64_t> integerFlag(Args& args, const std::string& name) {
 
 bool ModelFlags::any() const {
   return model || act || optimizer || loss || momentum || weightDecay || l1 || l2 || batch || l1Proximal || optLevel ||
-         noCache || cacheDir;
+         noCache || noTiering || cacheDir;
 }
 
 ModelFlags takeModelFlags(Args& args) {
@@ -54,6 +54,7 @@ ModelFlags takeModelFlags(Args& args) {
     if (args.literal("-O" + std::to_string(level))) f.optLevel = level;
   if (auto level = integerFlag(args, "opt-level")) f.optLevel = level;
   f.noCache = args.flag("no-cache");
+  f.noTiering = args.flag("no-tiering");
   f.cacheDir = args.value("cache-dir");
   for (auto [name, v] : {std::pair{"l1", f.l1}, {"l2", f.l2}, {"lr", f.lr}, {"weight-decay", f.weightDecay}})
     if (v && *v < 0) fail("--{} must be non-negative, got {}", name, *v);
@@ -91,6 +92,7 @@ ChosenModel chooseModel(const ModelFlags& f) {
   m.text = m.net ? m.net->str() : *f.model;
   if (f.optLevel) m.optLevel = int(*f.optLevel);
   if (f.noCache) m.cache = codegen::CacheOptions{.enabled = false};
+  m.noTiering = f.noTiering;
   if (f.cacheDir) m.cache = codegen::CacheOptions{.enabled = true, .directory = *f.cacheDir};
   return m;
 }
@@ -143,6 +145,7 @@ TrainingStep compileModel(ChosenModel& m, const Loss& loss, const Optimizer& opt
   CompileOptions options = optionsIn;
   if (m.optLevel) options.optLevel = *m.optLevel;
   if (m.cache) options.cache = *m.cache;
+  if (m.noTiering) options.tiered = false;
   if (m.net) return compile(*m.net, loss, optimizer, options);
   if (!m.file) fail("{}: the model file was compiled already", m.text);
   ModelFile file = std::move(*m.file);

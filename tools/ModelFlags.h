@@ -26,6 +26,7 @@ struct ModelFlags {
   bool l1Proximal = false;
   std::optional<int64_t> optLevel;  // --opt-level N or -O<N>
   bool noCache = false;
+  bool noTiering = false;  // --no-tiering: compile at the level directly (no O0 stand-in)
   std::optional<std::string> cacheDir;
 
   // Any flag besides --seed and --lr (which the seed-network demo takes too).
@@ -46,6 +47,7 @@ struct ChosenModel {
   // --opt-level and the cache flags, applied by compileModel over its options.
   std::optional<int> optLevel;
   std::optional<codegen::CacheOptions> cache;
+  bool noTiering = false;
 };
 // Without --model: the seed network (2-3-1 tanh, L1+L2 1e-4 on its weights).
 ChosenModel chooseModel(const ModelFlags& flags);

@@ -66,6 +66,9 @@ inspect and train also take --print-after-all, --print-after PASS, --dump-dir DI
 sigma::fit loop, as the model flags do):
   --opt-level N, -O0..-O3   LLVM's optimization level (default 3; every level computes the same bits)
   --no-cache                compile from scratch: do not read or write the object cache
+  --no-tiering              compile at the level directly; by default a step the cache does not
+                            hold starts on O0 code (tens of ms) while the level compiles in the
+                            background, then switches to it, with the same bits
   --cache-dir DIR           the object cache's directory (default $SIGMA_CACHE_DIR, else
                             $XDG_CACHE_HOME/sigma, else ~/.cache/sigma)
 )";
