@@ -5,12 +5,14 @@
 //                        count their in-place update: no write-allocate).
 //   machine/read_sum     Σ a[i] over 16M floats (4 B/elem): one read stream.
 //   machine/fma_peak     independent AVX2 FMA chains (GFLOP/s).
+//   machine/stream_rmw_2threads  the same on 2 OpenMP threads (wall clock)
 //   machine/fma_peak_avx512  the same with zmm, only where the CPU has AVX-512.
 // One thread each. The kernels carry target attributes instead of relying on
 // the file's flags, so they are AVX2/FMA code however sigma-bench is built,
 // and each benchmark checks the CPU before running them.
 #include <benchmark/benchmark.h>
 #include <immintrin.h>
+#include <omp.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -116,6 +118,23 @@ void BM_StreamRmw(benchmark::State& state) {
   state.counters["GB/s"] = perSecond(12.0 * kStreamN / 1e9);
 }
 
+// The same on 2 OpenMP threads, each its contiguous half (wall-clock time).
+void BM_StreamRmw2Threads(benchmark::State& state) {
+  if (!hasAvx2()) return state.SkipWithError("needs AVX2 and FMA");
+  static Floats a = alignedFloats(kStreamN, 1.0f), b = alignedFloats(kStreamN, 1e-3f);
+  float s = 1e-6f;
+  for (auto _ : state) {
+#pragma omp parallel num_threads(2)
+    {
+      const int64_t half = kStreamN / 2, begin = half * omp_get_thread_num();
+      streamRmw(a.get() + begin, b.get() + begin, s, half);
+    }
+    benchmark::ClobberMemory();
+    s = -s;
+  }
+  state.counters["GB/s"] = perSecond(12.0 * kStreamN / 1e9);
+}
+
 void BM_ReadSum(benchmark::State& state) {
   if (!hasAvx2()) return state.SkipWithError("needs AVX2 and FMA");
   static Floats a = alignedFloats(kStreamN, 1e-3f);
@@ -140,6 +159,9 @@ void BM_FmaPeak512(benchmark::State& state) {
 
 void sigma::bench::registerMachineBenchmarks() {
   benchmark::RegisterBenchmark("machine/stream_rmw", BM_StreamRmw)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("machine/stream_rmw_2threads", BM_StreamRmw2Threads)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
   benchmark::RegisterBenchmark("machine/read_sum", BM_ReadSum)->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("machine/fma_peak", BM_FmaPeak)->Unit(benchmark::kMillisecond);
   if (__builtin_cpu_supports("avx512f"))

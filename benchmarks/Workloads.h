@@ -59,7 +59,7 @@ inline void buildW3Graph(GraphBuilder& b, int64_t n) {
 
 // W3 through Sigma's pass pipeline (fused, or with every fusion pass
 // skipped) and the JIT. The arena is zeroed: fill w, g (and m) before running.
-inline std::unique_ptr<Executable> compileW3(int64_t n, bool fused, Backend backend = Backend::JIT) {
+inline std::unique_ptr<Executable> compileW3(int64_t n, bool fused, Backend backend = Backend::JIT, int threads = 1) {
   GraphBuilder b("w3");
   buildW3Graph(b, n);
   IRUnit unit;
@@ -67,7 +67,8 @@ inline std::unique_ptr<Executable> compileW3(int64_t n, bool fused, Backend back
   PassOptions options;
   options.noFusion = !fused;
   PassManager(options).run(unit, defaultPipeline());
-  return std::make_unique<Executable>(std::move(unit.loops), ExecutableOptions{backend, 3});
+  return std::make_unique<Executable>(std::move(unit.loops),
+                                      ExecutableOptions{.backend = backend, .optLevel = 3, .threads = threads});
 }
 
 // The workload's data: w ~ U(±0.05), g ~ U(±1e-3) from splitmix64 seed 3

@@ -1,6 +1,7 @@
 // The one list of Sigma's passes, in default-pipeline order. A pass is a
 // function behind a one-function header; this file only names them.
 #include "passes/AlgebraicSimplification.h"
+#include "passes/BlockReductions.h"
 #include "passes/CommonSubexpressionElimination.h"
 #include "passes/ConstantFolding.h"
 #include "passes/DeadCodeElimination.h"
@@ -61,6 +62,10 @@ const std::vector<PassInfo>& passRegistry() {
                          fuseSiblingLoops, true));
     p.push_back(loopPass("fuse-epilogue", "move a consumer into its producer's outer loop (matmul bias + activation)",
                          fuseEpilogues, true));
+    p.push_back(loopPass("block-reductions",
+                         "split a long one-dimensional loop with a reduction in blocks of 4096, so that blocks can "
+                         "have lanes of their own and run in parallel",
+                         blockReductions));
     p.push_back(loopPass("scalarize-temporaries",
                          "a temporary written and read back point by point in one loop body becomes one element",
                          scalarizeTemporaries));

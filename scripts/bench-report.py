@@ -22,6 +22,7 @@ import sys
 # What each row measures, in the report's words; the order is the table's.
 DESCRIPTIONS = {
     "machine/stream_rmw": ("a[i] += s*b[i], 16M floats", "GB/s", 12),
+    "machine/stream_rmw_2threads": ("the same on 2 threads, each its half (wall clock)", "GB/s", 12),
     "machine/read_sum": ("sum of 16M floats, one read stream", "GB/s", 4),
     "machine/fma_peak": ("independent AVX2 FMA chains (12 ymm)", "GFLOP/s", None),
     "machine/fma_peak_avx512": ("independent AVX-512 FMA chains (24 zmm)", "GFLOP/s", None),
@@ -43,6 +44,8 @@ DESCRIPTIONS = {
     "W3/handwritten_fused": "peer: hand-written C++, one fused loop",
     "W3/handwritten_separate": "peer: hand-written C++, 11 separate loops",
     "W3/libtorch_ops": "peer: libtorch eager, 11 tensor ops",
+    "W3/sigma_fused_2threads": "Sigma: fused, on 2 threads (blocks of 4096 in parallel; wall-clock time)",
+    "W3/handwritten_fused_2threads": "peer: the hand-written fused loop's blocks on 2 OpenMP threads (wall-clock time)",
     "W4/cold_compile": "W2's full step, network to runnable code, object cache off; tiered (the default): runs on O0 "
                        "while O3 compiles in the background",
     "W4/cold_until_o3": "the same, until the O3 code has replaced the O0 tier",
@@ -268,19 +271,31 @@ def report(data, command, started_load, ended_load):
                   "faster, the same bits (the statistics are summed in lanes per row, so the weight-gradient "
                   "matmuls with their fused updates run in parallel too).", ""]
 
-    stream = rows.get("machine/stream_rmw", {}).get("GB/s")
+    stream1 = rows.get("machine/stream_rmw", {}).get("GB/s")
+    stream2 = rows.get("machine/stream_rmw_2threads", {}).get("GB/s")
+
+    def of_stream(e):  # a 2-thread row against the 2-thread stream
+        stream = stream2 if "_2threads" in e.get("run_name", e["name"]) else stream1
+        return f"{100 * e['GB/s'] / stream:.0f}%" if stream and e.get("GB/s") else "—"
+
     lines += ["## W3: fused update of 16M floats (momentum SGD + L1 + L2 + Σw, Σ|w|, Σw²)", ""]
     workload_table(lines, rows, errors, "W3/", "ms", [
         ("GB/s (20 B/elem)", lambda e: fmt(e.get("GB/s"))),
-        ("% of stream", lambda e: f"{100 * e['GB/s'] / stream:.0f}%" if stream and e.get("GB/s") else "—"),
-    ])
+        ("% of stream", of_stream),
+    ], ratio_peers=["W3/handwritten_fused", "W3/handwritten_separate", "W3/libtorch_ops"])
+    two, peer_two = rows.get("W3/sigma_fused_2threads"), rows.get("W3/handwritten_fused_2threads")
+    if two and peer_two:
+        lines += [f"On 2 threads (wall clock): Sigma {to_unit(two, 'real_time', 'ms'):.2f} ms, the hand-written fused "
+                  f"loop on 2 threads {to_unit(peer_two, 'real_time', 'ms'):.2f} ms "
+                  f"(**{two['real_time'] / peer_two['real_time']:.2f}×**); `% of stream` compares 2-thread rows with "
+                  "`machine/stream_rmw_2threads`.", ""]
     fused = rows.get("W3/sigma_fused", {})
     if "abs_sum_err" in fused:
         lines += [
             "Before timing, Sigma fused and unfused are checked bit for bit against each other and the "
             "updated w and m against the hand-written fused loop. The sums are compared only: Sigma adds "
-            "16M floats in 16 float lanes (passes/SplitReductions.cpp), the peer in 16 lanes per 4096-element "
-            "block and then in double. Relative difference after one step (|Δ| / Σ|w|, and / Σw² for Σw²): "
+            "16M floats in 16 float lanes per 4096-element block, then the blocks' lanes in float, lane by lane "
+            "(passes/SplitReductions.cpp), the peer in 16 lanes per block and then in double. Relative difference after one step (|Δ| / Σ|w|, and / Σw² for Σw²): "
             f"Σw {fused.get('sum_err', 0):.2g}, Σ|w| {fused['abs_sum_err']:.2g}, Σw² {fused['sq_sum_err']:.2g}.",
             ""]
     lines += ["## W4: compile time (W2's step: 784-512-256-10, batch 128, L1 + L2 + statistics)", ""]
