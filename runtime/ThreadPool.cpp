@@ -20,7 +20,7 @@ constexpr int kSpins = 20000;
 
 ThreadPool::ThreadPool(int threads) {
   if (threads < 1) fail("thread pool: {} threads (at least 1)", threads);
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { work(i); });
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { work(); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -33,36 +33,52 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
-int64_t ThreadPool::chunkCount(int threads, int64_t extent) { return std::min<int64_t>(threads, extent); }
+// A few chunks per thread: enough for one thread to take over another's
+// share when that one is late, few enough that each stays long.
+int64_t ThreadPool::chunkCount(int threads, int64_t extent) { return std::min<int64_t>(4 * int64_t(threads), extent); }
 
 std::pair<int64_t, int64_t> ThreadPool::chunk(int64_t c, int64_t chunks, int64_t extent) {
   // Balanced: chunk sizes differ by at most one iteration.
   return {c * extent / chunks, (c + 1) * extent / chunks};
 }
 
+void ThreadPool::runChunks(uint32_t generation, Task task, void* ctx, int64_t extent, int64_t chunks) {
+  uint64_t claim = claims_.load(std::memory_order_acquire);
+  for (;;) {
+    if (uint32_t(claim >> 32) != generation || int64_t(claim & 0xffffffffu) >= chunks) return;
+    if (!claims_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel)) continue;
+    auto [begin, end] = chunk(int64_t(claim & 0xffffffffu), chunks, extent);
+    task(ctx, begin, end);
+    done_.fetch_add(1, std::memory_order_acq_rel);
+    claim = claims_.load(std::memory_order_acquire);
+  }
+}
+
 void ThreadPool::run(Task task, void* ctx, int64_t extent) {
   if (extent <= 0) return;
-  const int64_t chunks = chunkCount(threads(), extent);
-  if (chunks == 1) {
+  if (workers_.empty() || extent == 1) {
     task(ctx, 0, extent);
     return;
   }
+  const int64_t chunks = chunkCount(threads(), extent);
+  uint32_t generation;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     task_ = task, ctx_ = ctx, extent_ = extent, chunks_ = chunks;
-    pending_.store(int(workers_.size()));
+    generation = uint32_t(generation_.load() + 1);
+    done_.store(0, std::memory_order_relaxed);
+    claims_.store(uint64_t(generation) << 32, std::memory_order_release);
     generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
-  auto [begin, end] = chunk(0, chunks, extent);
-  task(ctx, begin, end);
-  // Spin, then yield: on a busy machine a worker may be waiting for a core.
-  for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i)
+  runChunks(generation, task, ctx, extent, chunks);
+  // Every chunk is claimed; wait for those other threads are still running.
+  for (int i = 0; done_.load(std::memory_order_acquire) != chunks; ++i)
     if (i < kSpins) SIGMA_CPU_RELAX();
     else std::this_thread::yield();
 }
 
-void ThreadPool::work(int index) {
+void ThreadPool::work() {
   uint64_t seen = 0;
   for (;;) {
     // Spin for the next job, then sleep until one is published.
@@ -74,22 +90,19 @@ void ThreadPool::work(int index) {
     if (now == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return generation_.load() != seen; });
-      now = generation_.load();
     }
-    seen = now;
-    if (stop_.load()) return;
     Task task;
     void* ctx;
     int64_t extent, chunks;
     {
+      // The job and its generation together: a later job may have replaced
+      // the one that woke this worker.
       std::lock_guard<std::mutex> lock(mutex_);
+      if (stop_.load()) return;
       task = task_, ctx = ctx_, extent = extent_, chunks = chunks_;
+      seen = generation_.load();
     }
-    if (index < chunks) {
-      auto [begin, end] = chunk(index, chunks, extent);
-      task(ctx, begin, end);
-    }
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    runChunks(uint32_t(seen), task, ctx, extent, chunks);
   }
 }
 

@@ -4,7 +4,8 @@
   scripts/bench-report.py --bench build/bin/sigma-bench --output benchmarks/RESULTS.md
   scripts/bench-report.py --json run.json            # report on a saved run
 
-sigma-bench runs with --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+sigma-bench runs with --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
+--benchmark_report_aggregates_only=true
 --benchmark_format=json; only the medians over the repetitions are quoted. Every
 ratio compares two rows of the same run, so a slow period of the shared machine
 hits both sides alike. `make bench` runs this script.
@@ -66,7 +67,10 @@ W4_TARGETS = {"W4/cold_compile": 250, "W4/cached_compile": 25}
 W4_STAGES = [("passes_ms", "frontend + graph/loop passes"), ("llvm_ir_opt_ms", "LLVM IR + optimizer"),
              ("machine_code_ms", "machine code"), ("cache_ms", "cache lookup + store"), ("link_ms", "JIT link"),
              ("setup_ms", "target + arena")]
-BENCH_ARGS = ["--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true", "--benchmark_format=json"]
+# Repetitions in a random order across benchmarks: a slow minute of the shared machine then
+# spreads over every row instead of landing on the one running at that time.
+BENCH_ARGS = ["--benchmark_repetitions=5", "--benchmark_enable_random_interleaving=true",
+              "--benchmark_report_aggregates_only=true", "--benchmark_format=json"]
 W3_BYTES_PER_ELEMENT = 20
 
 
@@ -218,7 +222,8 @@ def report(data, command, started_load, ended_load):
         "## How to read this",
         "",
         f"- Every figure but W5's is the **median of {repetitions} repetitions** (each repetition runs a benchmark for at least "
-        "0.5 s of CPU time). One thread everywhere but the `_2threads` rows, which are timed by the wall "
+        "0.5 s of CPU time; the repetitions of all benchmarks run in one random order, so that a busy minute of the "
+        "shared machine does not fall on one row only). One thread everywhere but the `_2threads` rows, which are timed by the wall "
         "clock (CPU time would count only the calling thread).",
         "- Times are **CPU time** per step, the primary figure; *real* is the wall clock. This machine has "
         "2 cores shared with other engineers' builds, so real time can be up to ~2x the CPU time when a "

@@ -78,7 +78,7 @@ TEST(ThreadPool, RunsEveryIterationExactlyOnceInFixedChunks) {
       }
       // Balanced chunks covering [0, extent) in order.
       const int64_t chunks = ThreadPool::chunkCount(threads, extent);
-      EXPECT_EQ(chunks, std::min<int64_t>(threads, extent));
+      EXPECT_EQ(chunks, std::min<int64_t>(4 * threads, extent));
       int64_t next = 0;
       for (int64_t k = 0; k < chunks; ++k) {
         auto [b, e] = ThreadPool::chunk(k, chunks, extent);
