@@ -132,8 +132,9 @@ std::unique_ptr<JitModule> JitModule::compile(const loop::Module& module, const 
   // itself; it is only asked to link.
   impl.jit = unwrap(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*impl.target).create(),
                     "cannot create the JIT for module '" + module.name + "'");
-  // Kernels call tanhf/expf/logf: resolve them (and anything else external)
-  // from the symbols of this process, i.e. the libm the interpreter uses.
+  // The kernels call no library function themselves, but LLVM may emit
+  // calls (memset, memcpy for zeroing and copy loops): resolve anything
+  // external from the symbols of this process.
   char prefix = impl.jit->getDataLayout().getGlobalPrefix();
   impl.jit->getMainJITDylib().addGenerator(
       unwrap(llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(prefix),

@@ -14,7 +14,8 @@
 //
 // Results are bit-for-bit those of sigma::interpret (runtime/Interpreter.h):
 // no fast-math, no fma contraction, f32 -> int casts saturate, and tanh /
-// exp / log call the process's tanhf / expf / logf. The exceptions are the
+// exp / log are the operation sequences of ir/FastTanh.h and
+// ir/FastExpLog.h (codegen/TranscendentalEmitter.cpp). The exceptions are the
 // bits of some NaNs, which LLVM leaves unspecified: which NaN an operation
 // with two NaN operands returns, and the NaN a constant expression folds to.
 // The compiled code does no bounds checks, and an i32/i64 division by zero

@@ -1,6 +1,6 @@
 #include "codegen/KernelEmitter.h"
 
-#include "ir/FastTanh.h"
+#include "codegen/TranscendentalEmitter.h"
 
 #include <utility>
 #include <vector>
@@ -224,29 +224,13 @@ class BodyEmitter {
         llvm::Value* negative = b_.CreateFCmpOLT(a, floatConst(0.0f));
         return b_.CreateSelect(positive, floatConst(1.0f), b_.CreateSelect(negative, floatConst(-1.0f), floatConst(0.0f)));
       }
-      case UnaryOp::Tanh: return emitTanh(a);
-      case UnaryOp::Exp: return callLibm("expf", a);
-      case UnaryOp::Log: return callLibm("logf", a);
+      // Sigma's vectorizable approximations (ir/FastTanh.h, ir/FastExpLog.h).
+      case UnaryOp::Tanh: return emitFastTanh(b_, a);
+      case UnaryOp::Exp: return emitFastExp(b_, a);
+      case UnaryOp::Log: return emitFastLog(b_, a);
       case UnaryOp::Sqrt: return b_.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, a);  // correctly rounded, like sqrtf
     }
     unsupported(unaryOpName(op.op), op.a->type);
-  }
-
-  // Sigma's tanh (ir/FastTanh.h): the same float operations, in the same
-  // order, as fasttanh::tanh, so that the JIT and the interpreter agree.
-  llvm::Value* emitTanh(llvm::Value* a) {
-    using namespace fasttanh;
-    llvm::Value* x = b_.CreateBinaryIntrinsic(llvm::Intrinsic::maximum,
-                                              b_.CreateBinaryIntrinsic(llvm::Intrinsic::minimum, a, floatConst(kClamp)),
-                                              floatConst(-kClamp));
-    llvm::Value* x2 = b_.CreateFMul(x, x);
-    llvm::Value* p = floatConst(kAlpha[0]);
-    for (int i = 1; i < 7; ++i) p = b_.CreateFAdd(b_.CreateFMul(p, x2), floatConst(kAlpha[i]));
-    p = b_.CreateFMul(p, x);
-    llvm::Value* q = floatConst(kBeta[0]);
-    for (int i = 1; i < 4; ++i) q = b_.CreateFAdd(b_.CreateFMul(q, x2), floatConst(kBeta[i]));
-    llvm::Value* tiny = b_.CreateFCmpOLT(b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, a), floatConst(kTiny));
-    return b_.CreateSelect(tiny, a, b_.CreateFDiv(p, q));
   }
 
   llvm::Value* emitBinary(const Binary& op) {
@@ -326,25 +310,6 @@ class BodyEmitter {
 
   llvm::Value* floatConst(float v) { return llvm::ConstantFP::get(context_, llvm::APFloat(v)); }
 
-  // A call to the C library's float function `name` (tanhf, expf, logf).
-  // Declared memory(none) so that calls can be hoisted and CSE'd (Sigma never
-  // reads errno), but called `nobuiltin`: LLVM would otherwise constant-fold
-  // or rewrite them with its own math, which can differ from libm's in the
-  // last bit, and the interpreter calls libm.
-  llvm::Value* callLibm(const char* name, llvm::Value* a) {
-    llvm::Module& module = *function_.getParent();
-    llvm::Type* f32 = b_.getFloatTy();
-    llvm::FunctionCallee callee = module.getOrInsertFunction(name, llvm::FunctionType::get(f32, {f32}, false));
-    if (auto* declaration = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
-      declaration->setDoesNotThrow();
-      declaration->setDoesNotAccessMemory();
-      declaration->setWillReturn();
-    }
-    llvm::CallInst* call = b_.CreateCall(callee, {a});
-    call->addFnAttr(llvm::Attribute::NoBuiltin);
-    call->setDoesNotThrow();
-    return call;
-  }
 
   llvm::Value* elementAddress(const BufferArg& buffer, const Expr& index) {
     if (index->type != ScalarType::I64)

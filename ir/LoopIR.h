@@ -14,8 +14,8 @@
 //  - f32 arithmetic is IEEE single precision, no fast-math reassociation.
 //  - sign(x) = 1 if x > 0, -1 if x < 0, else 0 (so sign(0) = 0 and sign(NaN) = 0).
 //  - min/max propagate NaN (llvm.minimum / llvm.maximum): a NaN operand gives NaN.
-//  - tanh is Sigma's vectorizable rational approximation (ir/FastTanh.h);
-//    exp and log are the C library's expf and logf.
+//  - tanh, exp and log are Sigma's vectorizable approximations
+//    (ir/FastTanh.h, ir/FastExpLog.h); sqrt is correctly rounded.
 //  - i64 division and remainder truncate toward zero, as in C.
 //  - fma(a, b, c) rounds a·b + c once (C's fmaf, llvm.fma).
 //  - comparisons produce bool; select(c, t, f) picks t where c is true.

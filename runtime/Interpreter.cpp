@@ -18,6 +18,7 @@
 //    buffer is not read (it may be null).
 #include "runtime/Interpreter.h"
 
+#include "ir/FastExpLog.h"
 #include "ir/FastTanh.h"
 
 #include <cmath>
@@ -125,8 +126,8 @@ Value evalUnary(const Node& n, Ctx& c) {
       case UnaryOp::Abs: return wrap(std::fabs(x));
       case UnaryOp::Sign: return wrap(x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : 0.0f);  // NaN -> 0
       case UnaryOp::Tanh: return wrap(fasttanh::tanh(x));  // ir/FastTanh.h
-      case UnaryOp::Exp: return wrap(::expf(x));
-      case UnaryOp::Log: return wrap(::logf(x));
+      case UnaryOp::Exp: return wrap(fastexplog::exp(x));  // ir/FastExpLog.h
+      case UnaryOp::Log: return wrap(fastexplog::log(x));
       case UnaryOp::Sqrt: return wrap(::sqrtf(x));
     }
   } else {
