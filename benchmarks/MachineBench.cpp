@@ -106,34 +106,25 @@ benchmark::Counter perSecond(double amount) {
   return benchmark::Counter(amount, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void BM_StreamRmw(benchmark::State& state) {
+// One thread, or each of `threads` OpenMP threads its contiguous part
+// (registered with wall-clock time).
+void streamRmwOn(benchmark::State& state, int threads) {
   if (!hasAvx2()) return state.SkipWithError("needs AVX2 and FMA");
   static Floats a = alignedFloats(kStreamN, 1.0f), b = alignedFloats(kStreamN, 1e-3f);
   float s = 1e-6f;
   for (auto _ : state) {
-    streamRmw(a.get(), b.get(), s, kStreamN);
+#pragma omp parallel num_threads(threads)
+    {
+      const int64_t part = kStreamN / omp_get_num_threads(), begin = part * omp_get_thread_num();
+      streamRmw(a.get() + begin, b.get() + begin, s, part);
+    }
     benchmark::ClobberMemory();
     s = -s;  // a stays bounded however long it runs
   }
   state.counters["GB/s"] = perSecond(12.0 * kStreamN / 1e9);
 }
-
-// The same on 2 OpenMP threads, each its contiguous half (wall-clock time).
-void BM_StreamRmw2Threads(benchmark::State& state) {
-  if (!hasAvx2()) return state.SkipWithError("needs AVX2 and FMA");
-  static Floats a = alignedFloats(kStreamN, 1.0f), b = alignedFloats(kStreamN, 1e-3f);
-  float s = 1e-6f;
-  for (auto _ : state) {
-#pragma omp parallel num_threads(2)
-    {
-      const int64_t half = kStreamN / 2, begin = half * omp_get_thread_num();
-      streamRmw(a.get() + begin, b.get() + begin, s, half);
-    }
-    benchmark::ClobberMemory();
-    s = -s;
-  }
-  state.counters["GB/s"] = perSecond(12.0 * kStreamN / 1e9);
-}
+void BM_StreamRmw(benchmark::State& state) { streamRmwOn(state, 1); }
+void BM_StreamRmw2Threads(benchmark::State& state) { streamRmwOn(state, 2); }
 
 void BM_ReadSum(benchmark::State& state) {
   if (!hasAvx2()) return state.SkipWithError("needs AVX2 and FMA");
