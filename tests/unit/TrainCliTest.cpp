@@ -121,6 +121,21 @@ TEST(TrainCli, OneAndTwoThreadsTrainToTheSameBits) {
   EXPECT_EQ(readFile(dir.file("one/importance.jsonl")), readFile(dir.file("two/importance.jsonl")));
 }
 
+// Tiered compilation: with an empty cache, fit starts on the O0 code while
+// O3 compiles, then switches; --no-tiering runs O3 from the first step. Both
+// write the same bytes.
+TEST(TrainCli, TieredAndUntieredCompilesTrainToTheSameBits) {
+  TempDir dir;
+  const std::string args = "train --model mlp:784-64-10 --act relu --data fashion-mnist --epochs 1 --optimizer adam "
+                           "--l1 1e-5 --l2 5e-4 --log-every 20 --progress off --out ";
+  CliRun tiered = runSigma(args + dir.file("tiered") + " --cache-dir " + dir.file("empty-cache"));
+  CliRun direct = runSigma(args + dir.file("direct") + " --no-tiering --no-cache");
+  ASSERT_EQ(tiered.status, 0) << tiered.output;
+  ASSERT_EQ(direct.status, 0) << direct.output;
+  EXPECT_EQ(readFile(dir.file("tiered/metrics.jsonl")), readFile(dir.file("direct/metrics.jsonl")));
+  EXPECT_EQ(readFile(dir.file("tiered/importance.jsonl")), readFile(dir.file("direct/importance.jsonl")));
+}
+
 TEST(TrainCli, ModelFileProblemsNameTheFile) {
   TempDir dir;
   writeFile(dir.file("two.sg"), "graph @g {\n  %x = input : f32[4,2]\n  %y = input : f32[4,2]\n  %0 = add %x, %y : f32[4,2]\n}\n");
