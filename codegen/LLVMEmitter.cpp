@@ -69,6 +69,10 @@ class BufferUses : public IRVisitor {
 void addTargetAttributes(llvm::Function& function, const llvm::TargetMachine& machine) {
   function.addFnAttr("target-cpu", machine.getTargetCPU());
   function.addFnAttr("target-features", machine.getTargetFeatureString());
+  // Lowering blocks matmuls for 32 registers of 16 floats on AVX-512 hosts
+  // (passes/LowerToLoops.h): vectorize with zmm there even on CPUs whose
+  // tuning prefers 256-bit vectors (Intel's), or the blocks would spill.
+  if (machine.getTargetFeatureString().contains("+avx512f")) function.addFnAttr("prefer-vector-width", "512");
   function.setDoesNotThrow();  // no C++ exceptions cross generated code
 }
 

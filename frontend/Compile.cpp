@@ -95,8 +95,9 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
   clock.lap();
   step.graphText_ = printGraph(unit.graph);
 
+  // What prints or dumps stages compiles untiered: the stages shown are then the final code's.
   const bool tiered = options.tiered && !options.passes.timePasses && !options.passes.printAfterAll &&
-                      options.passes.dumpDir.empty();
+                      options.passes.printAfter.empty() && options.passes.dumpDir.empty();
   step.execOptions_ = {options.backend, options.optLevel, options.cache, options.threads, tiered};
   step.exec_ = std::make_unique<Executable>(std::move(unit.loops), step.execOptions_);
   const double executableMs = clock.lap();

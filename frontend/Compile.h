@@ -44,8 +44,8 @@ struct CompileOptions {
   // miss, the step starts on O0 code, runnable in tens of milliseconds,
   // while optLevel compiles in the background; the step switches to it at
   // a step boundary when it is ready, with the same bits
-  // (ExecutableOptions::tiered). --time-passes and --dump-dir compile
-  // without it, so that they show the code that finally runs.
+  // (ExecutableOptions::tiered). --time-passes, --print-after(-all) and
+  // --dump-dir compile without it, so that they show the code that finally runs.
   bool tiered = true;
   // --print-after-all, --dump-dir, --time-passes, --no-fusion, from C++.
   PassOptions passes{};

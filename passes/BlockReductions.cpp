@@ -38,7 +38,8 @@ void blockReductions(Module& m, std::vector<std::string>& remarks) {
     bool changed = false;
     for (const Stmt& s : topLevelStatements(k.body)) {
       const For* f = as<For>(s);
-      if (f && f->extent >= kMinExtent && f->extent % kBlock == 0 && !hasLoop(f->body) &&
+      // (A loop already parallel is left alone: splitting would drop the mark.)
+      if (f && !f->parallel && f->extent >= kMinExtent && f->extent % kBlock == 0 && !hasLoop(f->body) &&
           storesToConstantIndex(f->body)) {
         out.push_back(splitOuterLoop(s, kBlock));
         remarks.push_back(fmt::format("block-reductions: @{}: %{} ({} points) split in {} blocks of {}", k.name,

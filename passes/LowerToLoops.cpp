@@ -333,7 +333,9 @@ class Lowering {
 LoweringTarget LoweringTarget::host() {
   // The JIT compiles for the host's features (codegen/Target.h), which
   // include AVX-512 exactly when the CPU and the OS support it, as here.
+#if defined(__x86_64__) || defined(__i386__)
   if (__builtin_cpu_supports("avx512f")) return {.vectorRegisters = 32, .vectorLanes = 16};
+#endif
   return {};
 }
 

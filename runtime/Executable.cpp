@@ -55,6 +55,8 @@ Executable::Executable(loop::Module module, const ExecutableOptions& options)
   pointers_.push_back(&runtime_);
   if (backend_ != Backend::JIT) return;
   if (options.tiered && options.optLevel > 0) {
+    // Last: once the tier thread runs, nothing here may throw (a joinable
+    // thread would terminate the process, and it holds `this`).
     startTiers(options);
   } else {
     jit_ = codegen::JitModule::compile(module_, {.optLevel = options.optLevel, .cache = options.cache});
@@ -78,8 +80,10 @@ void Executable::startTiers(const ExecutableOptions& options) {
   optimized_ = false;
   optimizer_ = std::thread([this, optimized] {
     try {
-      jit_ = codegen::JitModule::compile(module_, optimized);
-      entry_.store(jit_->entry(), std::memory_order_release);
+      std::unique_ptr<codegen::JitModule> jit = codegen::JitModule::compile(module_, optimized);
+      const codegen::StepFunction entry = jit->entry();
+      jit_ = std::move(jit);  // only once it is complete: currentJit() and run() then agree
+      entry_.store(entry, std::memory_order_release);
     } catch (...) {
       optimizeError_ = std::current_exception();  // run() stays on O0; jit() reports it
     }

@@ -73,9 +73,9 @@ void ThreadPool::run(Task task, void* ctx, int64_t extent) {
   wake_.notify_all();
   runChunks(generation, task, ctx, extent, chunks);
   // Every chunk is claimed; wait for those other threads are still running.
-  for (int i = 0; done_.load(std::memory_order_acquire) != chunks; ++i)
-    if (i < kSpins) SIGMA_CPU_RELAX();
-    else std::this_thread::yield();
+  for (int i = 0; done_.load(std::memory_order_acquire) != chunks;)
+    if (i < kSpins) ++i, SIGMA_CPU_RELAX();
+    else std::this_thread::yield();  // (i stops counting: no overflow however long a chunk runs)
 }
 
 void ThreadPool::work() {
