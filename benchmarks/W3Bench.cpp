@@ -135,7 +135,7 @@ void BM_SigmaFused2Threads(benchmark::State& state) { sigmaStep(state, true, tru
 // The fused loop with its blocks split over two OpenMP threads (a static
 // schedule: each thread one contiguous half).
 W3Sums w3FusedLoopParallel(float* __restrict w, const float* __restrict g, float* __restrict m, int64_t n) {
-  constexpr int64_t kBlock = 4096;
+  using detail::kBlock;  // the sequential loop's blocks (benchmarks/Workloads.h)
   double s = 0, a = 0, q = 0;
 #pragma omp parallel for schedule(static) reduction(+ : s, a, q) num_threads(2)
   for (int64_t blk = 0; blk < n; blk += kBlock) {

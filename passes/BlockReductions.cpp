@@ -33,24 +33,17 @@ bool storesToConstantIndex(const Stmt& body) {
 }  // namespace
 
 void blockReductions(Module& m, std::vector<std::string>& remarks) {
-  for (Kernel& k : m.kernels) {
-    std::vector<Stmt> out;
-    bool changed = false;
-    for (const Stmt& s : topLevelStatements(k.body)) {
+  for (Kernel& k : m.kernels)
+    rewriteTopLevelStatements(k, [&](const Stmt& s) -> std::vector<Stmt> {
       const For* f = as<For>(s);
       // (A loop already parallel is left alone: splitting would drop the mark.)
-      if (f && !f->parallel && f->extent >= kMinExtent && f->extent % kBlock == 0 && !hasLoop(f->body) &&
-          storesToConstantIndex(f->body)) {
-        out.push_back(splitOuterLoop(s, kBlock));
-        remarks.push_back(fmt::format("block-reductions: @{}: %{} ({} points) split in {} blocks of {}", k.name,
-                                      f->var, f->extent, f->extent / kBlock, kBlock));
-        changed = true;
-      } else {
-        out.push_back(s);
-      }
-    }
-    if (changed) k.body = Block::make(out);
-  }
+      if (!f || f->parallel || f->extent < kMinExtent || f->extent % kBlock != 0 || hasLoop(f->body) ||
+          !storesToConstantIndex(f->body))
+        return {s};
+      remarks.push_back(fmt::format("block-reductions: @{}: %{} ({} points) split in {} blocks of {}", k.name, f->var,
+                                    f->extent, f->extent / kBlock, kBlock));
+      return {splitOuterLoop(s, kBlock)};
+    });
 }
 
 }  // namespace sigma

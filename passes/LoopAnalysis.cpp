@@ -206,4 +206,15 @@ std::vector<Stmt> topLevelStatements(const Stmt& body) {
   return {body};
 }
 
+void rewriteTopLevelStatements(Kernel& kernel, const std::function<std::vector<Stmt>(const Stmt&)>& rewrite) {
+  std::vector<Stmt> out;
+  bool changed = false;
+  for (const Stmt& s : topLevelStatements(kernel.body)) {
+    std::vector<Stmt> replaced = rewrite(s);
+    changed |= replaced.size() != 1 || replaced[0] != s;
+    out.insert(out.end(), replaced.begin(), replaced.end());
+  }
+  if (changed) kernel.body = Block::make(out);
+}
+
 }  // namespace sigma

@@ -77,4 +77,9 @@ loop::Stmt replaceLoads(const loop::Stmt& stmt, const std::string& buffer,
 // The top-level statements of a kernel body (a Block is flattened).
 std::vector<loop::Stmt> topLevelStatements(const loop::Stmt& body);
 
+// Replaces each top-level statement s of the kernel with rewrite(s) (any
+// number of statements; {s} keeps it); the body is rebuilt only if one changed.
+void rewriteTopLevelStatements(loop::Kernel& kernel,
+                               const std::function<std::vector<loop::Stmt>(const loop::Stmt&)>& rewrite);
+
 }  // namespace sigma

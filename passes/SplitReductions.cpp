@@ -199,16 +199,8 @@ class Splitter {
 }  // namespace
 
 void splitReductions(Module& m, std::vector<std::string>& remarks) {
-  for (Kernel& k : m.kernels) {
-    std::vector<Stmt> out;
-    bool changed = false;
-    for (const Stmt& s : topLevelStatements(k.body)) {
-      std::vector<Stmt> replaced = Splitter(m, k.name, s, remarks).run(s);
-      changed |= replaced.size() != 1 || replaced[0] != s;
-      out.insert(out.end(), replaced.begin(), replaced.end());
-    }
-    if (changed) k.body = Block::make(out);
-  }
+  for (Kernel& k : m.kernels)
+    rewriteTopLevelStatements(k, [&](const Stmt& s) { return Splitter(m, k.name, s, remarks).run(s); });
 }
 
 }  // namespace sigma

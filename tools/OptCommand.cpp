@@ -54,6 +54,10 @@ int optCommand(Args& args) {
   // What lower-to-loops tailors the matmul register block to; AVX2's by
   // default, so that the printed IR is the same on every host.
   const std::string target = args.value("target", "avx2");
+  LoweringTarget lowering;
+  if (target == "avx512") lowering = {.vectorRegisters = 32, .vectorLanes = 16};
+  else if (target == "host") lowering = LoweringTarget::host();
+  else if (target != "avx2") fail("--target '{}' is not one of avx2, avx512, host", target);
   PassOptions options = passOptionsFromFlags(args);
   std::optional<std::string> file = args.positional();
   args.finish();
@@ -66,9 +70,7 @@ int optCommand(Args& args) {
   const std::string text = buffer.str();
 
   IRUnit unit;
-  if (target == "avx512") unit.target = {.vectorRegisters = 32, .vectorLanes = 16};
-  else if (target == "host") unit.target = LoweringTarget::host();
-  else if (target != "avx2") fail("sigma opt: --target '{}' is not one of avx2, avx512, host", target);
+  unit.target = lowering;
   const std::string keyword = firstKeyword(text);
   if (keyword == "module") {
     unit.level = IRLevel::Loop;
