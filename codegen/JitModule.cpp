@@ -31,6 +31,7 @@ struct JitModule::Impl {
   // no LLVMContext: nothing LLVM-side is shared between modules.
   std::unique_ptr<llvm::orc::LLJIT> jit;
   StepFunction entry = nullptr;
+  LoopFunction loopEntry = nullptr;  // modules with a training loop
   std::string moduleName;
   int optLevel = 3;
   loop::Module module;  // what unoptimizedLLVMIR() emits again (a copy is cheap: IR nodes are shared)
@@ -145,11 +146,15 @@ std::unique_ptr<JitModule> JitModule::compile(const loop::Module& module, const 
   llvm::orc::ExecutorAddr address =
       unwrap(impl.jit->lookup(kEntryName), "cannot link module '" + module.name + "'");
   impl.entry = address.toPtr<StepFunction>();
+  if (module.hasTrainingLoop())
+    impl.loopEntry = unwrap(impl.jit->lookup(kLoopEntryName), "cannot link module '" + module.name + "'")
+                         .toPtr<LoopFunction>();
   time.link = clock.lap();
   return result;
 }
 
 StepFunction JitModule::entry() const { return impl_->entry; }
+LoopFunction JitModule::loopEntry() const { return impl_->loopEntry; }
 const std::string& JitModule::llvmIR() const { return impl_->optimizedIR; }
 const std::string& JitModule::targetDescription() const { return impl_->description; }
 int JitModule::optLevel() const { return impl_->optLevel; }

@@ -10,7 +10,11 @@
 // also reads buffers[module.buffers.size()], a codegen::RuntimeABI* (its
 // thread pool: codegen/RuntimeABI.h); Executable provides it. Each kernel becomes an LLVM
 // function named after it, taking only the buffers it touches as noalias
-// pointers, so that the optimizer may keep accumulators in registers.
+// pointers, so that the optimizer may keep accumulators in registers. A
+// module with a training loop (ir/LoopIR.h) also has
+// `sigma_loop(buffers, begin, end)`, the same table, which runs steps
+// [begin, end) in one call; its extern buffers' slots point to the
+// caller's storage, which must not overlap any other buffer.
 //
 // Results are bit-for-bit those of sigma::interpret (runtime/Interpreter.h):
 // no fast-math, no fma contraction, f32 -> int casts saturate, and tanh /
@@ -34,6 +38,7 @@
 // disjoint buffers). The entry point is valid until the JitModule dies.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -43,6 +48,8 @@
 namespace sigma::codegen {
 
 using StepFunction = void (*)(void* const* buffers);
+// The training loop of a module that has one (ir/LoopIR.h): steps [begin, end).
+using LoopFunction = void (*)(void* const* buffers, int64_t begin, int64_t end);
 
 struct CodegenOptions {
   // 0..3: LLVM's pipeline (what `opt -O<n>` runs) and the backend's level.
@@ -92,6 +99,7 @@ class JitModule {
   JitModule& operator=(const JitModule&) = delete;
 
   StepFunction entry() const;
+  LoopFunction loopEntry() const;  // nullptr unless the module has a training loop
   const std::string& llvmIR() const;             // the optimized LLVM IR, as text
   const std::string& unoptimizedLLVMIR() const;  // straight out of IRBuilder (made on first call)
   const std::string& assembly() const;           // host assembly of the optimized IR (made on first call)

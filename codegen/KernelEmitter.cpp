@@ -36,9 +36,10 @@ namespace {
 
 class BodyEmitter {
  public:
-  BodyEmitter(const Kernel& kernel, llvm::Function& function, const BufferArgs& buffers, llvm::Value* runtime)
-      : kernel_(kernel), function_(function), buffers_(buffers), runtime_(runtime), context_(function.getContext()),
-        b_(context_) {}
+  BodyEmitter(const Kernel& kernel, llvm::Function& function, const BufferArgs& buffers, llvm::Value* runtime,
+              llvm::Value* step)
+      : kernel_(kernel), function_(function), buffers_(buffers), runtime_(runtime), step_(step),
+        context_(function.getContext()), b_(context_) {}
 
   void run() {
     if (!kernel_.body) fail("codegen: kernel '{}' has no body", kernel_.name);
@@ -134,7 +135,7 @@ class BodyEmitter {
     }
     chunk->getArg(buffers)->setName(op.var + ".begin");
     chunk->getArg(buffers + 1)->setName(op.var + ".end");
-    BodyEmitter(kernel_, *chunk, chunkArgs, nullptr).runChunk(op);
+    BodyEmitter(kernel_, *chunk, chunkArgs, nullptr, nullptr).runChunk(op);
 
     // void task(ptr ctx, i64 begin, i64 end): chunk(ctx[0], ..., begin, end)
     auto* task = llvm::Function::Create(llvm::FunctionType::get(b_.getVoidTy(), {ptr, i64, i64}, false),
@@ -328,6 +329,7 @@ class BodyEmitter {
   llvm::Value* lookupVar(const std::string& name) const {
     for (auto it = vars_.rbegin(); it != vars_.rend(); ++it)  // innermost loop first: shadowing
       if (it->first == name) return it->second;
+    if (step_ && name == kLoopStepVar) return step_;
     fail("codegen: kernel '{}' uses loop variable '{}' outside a loop over it", kernel_.name, name);
   }
 
@@ -339,6 +341,7 @@ class BodyEmitter {
   llvm::Function& function_;
   const BufferArgs& buffers_;
   llvm::Value* runtime_;
+  llvm::Value* step_;  // a loop kernel's %step parameter
   llvm::LLVMContext& context_;
   llvm::IRBuilder<> b_;
   std::vector<std::pair<std::string, llvm::Value*>> vars_;  // enclosing loops, outermost first
@@ -346,8 +349,9 @@ class BodyEmitter {
 
 }  // namespace
 
-void emitKernelBody(const Kernel& kernel, llvm::Function& function, const BufferArgs& buffers, llvm::Value* runtime) {
-  BodyEmitter(kernel, function, buffers, runtime).run();
+void emitKernelBody(const Kernel& kernel, llvm::Function& function, const BufferArgs& buffers, llvm::Value* runtime,
+                    llvm::Value* step) {
+  BodyEmitter(kernel, function, buffers, runtime, step).run();
 }
 
 bool hasParallelLoop(const Kernel& kernel) {

@@ -38,8 +38,9 @@ llvm::Type* storageType(llvm::LLVMContext& context, loop::ScalarType type);
 // `runtime` is the kernel's RuntimeABI* parameter (codegen/RuntimeABI.h)
 // when it has parallel loops: each becomes a chunk function and a task
 // handed to the thread pool. Without it parallel loops run in order.
+// `step` is a loop_in / loop_out kernel's i64 %step parameter.
 void emitKernelBody(const loop::Kernel& kernel, llvm::Function& function, const BufferArgs& buffers,
-                    llvm::Value* runtime = nullptr);
+                    llvm::Value* runtime = nullptr, llvm::Value* step = nullptr);
 
 // True if one of the kernel's top-level loops is parallel.
 bool hasParallelLoop(const loop::Kernel& kernel);

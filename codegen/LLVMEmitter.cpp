@@ -86,7 +86,7 @@ void checkNames(const Module& module) {
   // Kernel functions share the module's symbol namespace with the entry
   // point, the libm functions they call and LLVM's intrinsics; LLVM would
   // silently rename a clash, making the name in assembly() a lie.
-  static const std::set<std::string> reserved = {kEntryName, "tanhf", "expf", "logf"};
+  static const std::set<std::string> reserved = {kEntryName, kLoopEntryName, "tanhf", "expf", "logf"};
   std::unordered_set<std::string> kernels;
   for (const Kernel& kernel : module.kernels) {
     if (kernel.name.empty()) fail("codegen: module '{}' has a kernel without a name", module.name);
@@ -96,13 +96,19 @@ void checkNames(const Module& module) {
   }
 }
 
+// Whether the kernel's function takes a RuntimeABI* for its parallel loops:
+// the training loop's kernels run theirs in order.
+bool takesRuntime(const Kernel& kernel) { return kernel.role == KernelRole::Step && hasParallelLoop(kernel); }
+
 // Declares `kernel`'s function: internal, one pointer parameter per buffer
-// it uses (module order), annotated with what the loop IR guarantees, and a
-// last RuntimeABI* parameter when it has parallel loops.
+// it uses (module order), annotated with what the loop IR guarantees, then
+// a RuntimeABI* parameter when it has parallel loops, or the i64 %step of
+// a training-loop kernel.
 llvm::Function* declareKernel(llvm::Module& llvmModule, const Module& module, const Kernel& kernel,
                               const BufferUses& uses, const std::vector<int>& params) {
   llvm::LLVMContext& context = llvmModule.getContext();
-  std::vector<llvm::Type*> types(params.size() + (hasParallelLoop(kernel) ? 1 : 0), llvm::PointerType::getUnqual(context));
+  std::vector<llvm::Type*> types(params.size() + (takesRuntime(kernel) ? 1 : 0), llvm::PointerType::getUnqual(context));
+  if (kernel.role != KernelRole::Step) types.push_back(llvm::Type::getInt64Ty(context));
   auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), types, false);
   auto* function = llvm::Function::Create(type, llvm::Function::InternalLinkage, kernel.name, llvmModule);
   function->addFnAttr(llvm::Attribute::NoInline);
@@ -205,48 +211,84 @@ std::unique_ptr<llvm::Module> emitLLVMModule(const Module& module, llvm::LLVMCon
     BufferArgs args;
     for (size_t p = 0; p < params.size(); ++p)
       args[module.buffers[params[p]].name] = BufferArg{function->getArg(unsigned(p)), &module.buffers[params[p]]};
-    const bool parallel = hasParallelLoop(kernel);
-    if (parallel) function->getArg(unsigned(params.size()))->setName("runtime");
-    emitKernelBody(kernel, *function, args, parallel ? function->getArg(unsigned(params.size())) : nullptr);
+    const bool parallel = takesRuntime(kernel);
+    llvm::Argument* extra = function->arg_size() > params.size() ? function->getArg(unsigned(params.size())) : nullptr;
+    if (extra) extra->setName(parallel ? "runtime" : kLoopStepVar);
+    emitKernelBody(kernel, *function, args, parallel ? extra : nullptr, parallel ? nullptr : extra);
     needsRuntime |= parallel;
     functions.push_back(function);
     kernelParams.push_back(std::move(params));
     usedBuffers.insert(all.begin(), all.end());
   }
 
-  // void sigma_step(void* const* buffers): buffers[i] is module.buffers[i].
+  // void sigma_step(void* const* buffers): buffers[i] is module.buffers[i];
+  // the step's kernels once. With a training loop, also
+  // void sigma_loop(void* const* buffers, i64 begin, i64 end).
   llvm::Type* ptr = llvm::PointerType::getUnqual(context);
-  auto* entryType = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr}, false);
-  auto* entry = llvm::Function::Create(entryType, llvm::Function::ExternalLinkage, kEntryName, *llvmModule);
-  addTargetAttributes(*entry, machine);
-  llvm::Argument* table = entry->getArg(0);
-  table->setName("buffers");
-  table->addAttr(llvm::Attribute::NoCapture);
-  table->addAttr(llvm::Attribute::ReadOnly);
-  llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", entry));
-  // Each pointer is loaded once, up front: the kernels write only buffers,
-  // never the pointer table. Const buffers are globals instead.
-  std::vector<llvm::Value*> pointers(module.buffers.size(), nullptr);
-  for (int i : usedBuffers) {
-    const Buffer& buffer = module.buffers[i];
-    if (buffer.kind == BufferKind::Constant) {
-      pointers[i] = emitConstant(*llvmModule, buffer);
-      continue;
+  llvm::Type* i64 = llvm::Type::getInt64Ty(context);
+  std::vector<llvm::GlobalVariable*> constants(module.buffers.size(), nullptr);
+  for (int i : usedBuffers)
+    if (module.buffers[i].kind == BufferKind::Constant) constants[i] = emitConstant(*llvmModule, module.buffers[i]);
+  auto emitEntry = [&](const char* name, bool loop) {
+    std::vector<llvm::Type*> params = {ptr};
+    if (loop) params.insert(params.end(), {i64, i64});
+    auto* entry = llvm::Function::Create(llvm::FunctionType::get(llvm::Type::getVoidTy(context), params, false),
+                                         llvm::Function::ExternalLinkage, name, *llvmModule);
+    addTargetAttributes(*entry, machine);
+    llvm::Argument* table = entry->getArg(0);
+    table->setName("buffers");
+    table->addAttr(llvm::Attribute::NoCapture);
+    table->addAttr(llvm::Attribute::ReadOnly);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", entry));
+    // Each pointer is loaded once, up front (before the loop): the kernels
+    // write only buffers, never the pointer table. Const buffers are globals.
+    std::vector<llvm::Value*> pointers(module.buffers.size(), nullptr);
+    for (int i : usedBuffers)
+      pointers[i] = constants[i] ? static_cast<llvm::Value*>(constants[i])
+                                 : b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, table, uint64_t(i)),
+                                                module.buffers[i].name);
+    // The thread pool, one slot past the buffers (codegen/RuntimeABI.h).
+    llvm::Value* runtime = nullptr;
+    if (needsRuntime)
+      runtime = b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, table, uint64_t(module.buffers.size())), "runtime");
+    auto callKernels = [&](KernelRole role, llvm::Value* step) {
+      for (size_t k = 0; k < functions.size(); ++k) {
+        if (module.kernels[k].role != role) continue;
+        std::vector<llvm::Value*> args;
+        for (int i : kernelParams[k]) args.push_back(pointers[i]);
+        if (takesRuntime(module.kernels[k])) args.push_back(runtime);
+        if (role != KernelRole::Step) args.push_back(step);
+        b.CreateCall(functions[k], args);
+      }
+    };
+    if (!loop) {
+      callKernels(KernelRole::Step, nullptr);
+      b.CreateRetVoid();
+      return;
     }
-    llvm::Value* slot = b.CreateConstInBoundsGEP1_64(ptr, table, uint64_t(i));
-    pointers[i] = b.CreateLoad(ptr, slot, buffer.name);
-  }
-  // The thread pool, one slot past the buffers (codegen/RuntimeABI.h).
-  llvm::Value* runtime = nullptr;
-  if (needsRuntime)
-    runtime = b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, table, uint64_t(module.buffers.size())), "runtime");
-  for (size_t k = 0; k < functions.size(); ++k) {
-    std::vector<llvm::Value*> args;
-    for (int i : kernelParams[k]) args.push_back(pointers[i]);
-    if (functions[k]->arg_size() > kernelParams[k].size()) args.push_back(runtime);
-    b.CreateCall(functions[k], args);
-  }
-  b.CreateRetVoid();
+    // for (step = begin; step < end; ++step) { loop_in; step; loop_out }
+    llvm::Argument* begin = entry->getArg(1);
+    llvm::Argument* end = entry->getArg(2);
+    begin->setName("begin");
+    end->setName("end");
+    llvm::BasicBlock* preheader = b.GetInsertBlock();
+    auto* body = llvm::BasicBlock::Create(context, "step", entry);
+    auto* exit = llvm::BasicBlock::Create(context, "done", entry);
+    b.CreateCondBr(b.CreateICmpSLT(begin, end), body, exit);
+    b.SetInsertPoint(body);
+    llvm::PHINode* step = b.CreatePHI(i64, 2, kLoopStepVar);
+    step->addIncoming(begin, preheader);
+    callKernels(KernelRole::LoopIn, step);
+    callKernels(KernelRole::Step, nullptr);
+    callKernels(KernelRole::LoopOut, step);
+    llvm::Value* next = b.CreateAdd(step, llvm::ConstantInt::get(i64, 1), "next", /*HasNUW=*/true, /*HasNSW=*/true);
+    step->addIncoming(next, b.GetInsertBlock());
+    b.CreateCondBr(b.CreateICmpSLT(next, end), body, exit);
+    b.SetInsertPoint(exit);
+    b.CreateRetVoid();
+  };
+  emitEntry(kEntryName, false);
+  if (module.hasTrainingLoop()) emitEntry(kLoopEntryName, true);
 
   std::string problems;
   llvm::raw_string_ostream out(problems);

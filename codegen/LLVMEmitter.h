@@ -7,7 +7,11 @@
 // runtime alias checks. The external entry point
 //     void sigma_step(void* const* buffers)
 // loads buffers[i] for each buffer i of module.buffers that some kernel uses
-// and calls the kernels in order; const buffers are instead internal
+// and calls the step's kernels in order; a module with a training loop also
+// gets `void sigma_loop(void* const* buffers, int64_t begin, int64_t end)`,
+// which loads them once and runs, for each step in [begin, end), the
+// loop_in kernels (passing %step), the step's and the loop_out kernels.
+// Const buffers are instead internal
 // constant globals (`<name>.const`) holding Buffer::init, as the interpreter
 // reads them. Kernels stay out of line (noinline) so that they keep their
 // names in assembly(), profiles and debuggers.
@@ -26,8 +30,10 @@ class TargetMachine;
 
 namespace sigma::codegen {
 
-// The name of the generated entry point.
+// The names of the generated entry points: the step, and (for a module
+// with a training loop, ir/LoopIR.h) the loop over steps [begin, end).
 inline constexpr const char* kEntryName = "sigma_step";
+inline constexpr const char* kLoopEntryName = "sigma_loop";
 
 // Builds and verifies the LLVM IR of `module` in `context` for `machine`'s
 // triple, data layout, CPU and features (set on every function). Throws

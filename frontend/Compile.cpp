@@ -94,6 +94,13 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
   pm.run(unit, defaultPipeline());
   clock.lap();
   step.graphText_ = printGraph(unit.graph);
+  const int64_t batch = x->type.shape.empty() ? 1 : x->type.shape[0];
+  if (options.trainingLoop) {
+    addTrainingLoop(unit.loops, trainingLoopSpec(step.info_, batch, x->type.size(), graph.find("target")->type.size()));
+    verifyModule(unit.loops);
+    const bool wantsText = !options.passes.dumpDir.empty() || options.passes.printAfterAll;
+    pm.recordStage("add-training-loop", wantsText ? printModule(unit.loops) : "", "sl", clock.lap());
+  }
 
   // What prints or dumps stages compiles untiered: the stages shown are then the final code's.
   const bool tiered = options.tiered && !options.passes.timePasses && !options.passes.printAfterAll &&
@@ -124,7 +131,7 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
   step.loss_ = loss;
   for (const auto& r : step.info_.regularized) step.regs_.push_back(r.reg);
   step.bindBuffers();
-  step.batch_ = x->type.shape.empty() ? 1 : x->type.shape[0];
+  step.batch_ = batch;
   step.inputSize_ = x->type.size();
   step.targetSize_ = graph.find("target")->type.size();
   return step;

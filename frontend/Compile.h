@@ -23,6 +23,7 @@
 #include "frontend/Modules.h"
 #include "frontend/Optimizer.h"
 #include "frontend/TrainingGraph.h"
+#include "passes/AddTrainingLoop.h"
 #include "passes/PassManager.h"
 #include "runtime/Executable.h"
 
@@ -59,6 +60,10 @@ struct CompileOptions {
   // The on-disk object cache (codegen/CompileCache.h; --no-cache, --cache-dir):
   // on by default, in $SIGMA_CACHE_DIR, else $XDG_CACHE_HOME/sigma, else ~/.cache/sigma.
   codegen::CacheOptions cache{};
+  // The training loop around the step (passes/AddTrainingLoop.h), which
+  // fit runs one epoch per native call (TrainingStep::runLoop). Off: the
+  // module is the step alone (--no-compiled-loop also keeps fit per step).
+  bool trainingLoop = true;
   // Threads for the step's parallel loops (--threads; runtime/ThreadPool.h).
   // Every count gives the same bits: only loops whose iterations write
   // disjoint elements run in parallel (passes/ParallelizeLoops.h).
@@ -84,6 +89,24 @@ class TrainingStep {
   StepResult run(std::span<const float> x, std::span<const float> target, int64_t steps = 1);
   // Runs one step on whatever the input buffers hold.
   StepResult runInPlace();
+
+  // The compiled training loop (passes/AddTrainingLoop.h; what fit runs):
+  // steps [begin, end) of `batches` in one native call, step s on the
+  // samples order[s·batch() ..] of the tables at rate rates[s], with the
+  // optimizer's step terms and the regularization coefficients of now.
+  // The same bits as that many runInPlace() calls on those batches.
+  struct LoopBatches {
+    std::span<const float> features;  // samples × inputSize() / batch()
+    std::span<const float> targets;   // samples × targetSize() / batch(): encoded (frontend/Evaluator.h)
+    std::span<const int32_t> order;   // at least end × batch() sample indices
+    std::span<const float> rates;     // at least end learning rates
+  };
+  bool hasTrainingLoop() const { return exec_->hasTrainingLoop(); }
+  // Throws sigma::Error naming what does not fit (table sizes, an index
+  // outside the tables, too few rates) before anything runs.
+  void runLoop(const LoopBatches& batches, int64_t begin, int64_t end);
+  // The result of step s of the last runLoop (begin <= s < end).
+  StepResult loopResult(int64_t s) const;
 
   std::string dump(Stage stage) const;
   // Every stage and pass of the compilation, with its time (--time-passes).
@@ -135,6 +158,7 @@ class TrainingStep {
   friend TrainingStep compile(GraphBuilder&&, Tensor, const Loss&, const Optimizer&, const CompileOptions&);
   TrainingStep() = default;
   void bindBuffers();  // caches the addresses runInPlace reads and writes
+  std::vector<float> stepFeeds(float lr, int64_t step) const;  // the training loop's per-step inputs
 
   std::unique_ptr<GraphBuilder> builder_;
   const Graph* graph_ = nullptr;
@@ -160,7 +184,15 @@ class TrainingStep {
   std::vector<std::pair<float*, float*>> regBuffers_;  // P.l1, P.l2 per info_.regularized
   const float *lossBuffer_ = nullptr, *dataLossBuffer_ = nullptr;
   std::vector<std::array<const float*, 6>> statBuffers_;  // per parameter, kWeightStatNames order
+  // The training loop's feeds and record (extern buffers), steps × width.
+  std::vector<float> loopFeeds_, loopRecord_;
+  int64_t loopBegin_ = 0, loopEnd_ = 0;
 };
+
+// The training loop the step's module gets (passes/AddTrainingLoop.h):
+// gathers into x and target, feeds lr, the optimizer's step inputs and the
+// regularizers' coefficients, records loss, data_loss and the statistics.
+TrainingLoopSpec trainingLoopSpec(const TrainingGraphInfo& info, int64_t batch, int64_t inputSize, int64_t targetSize);
 
 // From a functional graph: `prediction` is the model's output, built on
 // `builder` from an input named "x".

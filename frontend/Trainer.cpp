@@ -1,8 +1,11 @@
 #include "frontend/Trainer.h"
 
 #include <chrono>
+#include <climits>
 #include <cmath>
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -86,6 +89,21 @@ FitHistory fit(TrainingStep& step, const Dataset& train, const Dataset* test, co
   const float baseRate = step.optimizer().lr;
   ProgressReporter progress(options.progress, options.epochs, stepsPerEpoch);
 
+  // The compiled loop reads the data set's features as they are and its
+  // targets encoded once, here; each epoch it gets the order and the rates.
+  const bool compiledLoop = options.compiledLoop && step.hasTrainingLoop() && train.count <= INT32_MAX;
+  std::vector<float> targetTable;
+  std::vector<int32_t> order;
+  std::vector<float> rates;
+  if (compiledLoop) {
+    targetTable.resize(size_t(train.count * (step.targetSize() / batch)));
+    encodeTargets(encoding, train.labels.data(), train.count, train.numClasses, targetTable.data());
+  }
+  // The epoch's starting state, for a compiled loop that meets a non-finite step.
+  std::vector<std::vector<float>> saved;
+  std::vector<std::string> savedNames = step.parameterNames();
+  savedNames.insert(savedNames.end(), step.stateNames().begin(), step.stateNames().end());
+
   for (int64_t epoch = firstEpoch; epoch < options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     progress.beginEpoch(epoch);
@@ -94,27 +112,71 @@ FitHistory fit(TrainingStep& step, const Dataset& train, const Dataset* test, co
     result.epoch = epoch + 1;
     double lossSum = 0;
     int64_t s = 0;
-    // One-hot targets go straight into the step's target buffer.
-    const bool oneHot = encoding == TargetEncoding::OneHot;
-    while (it.next(x, labels.data(), oneHot ? target : nullptr)) {
-      if (!oneHot) encodeTargets(encoding, labels.data(), batch, train.numClasses, target);
-      result.lr = options.schedule.rate(baseRate, epoch, s, stepsPerEpoch);
-      step.setLearningRate(result.lr);
-      StepResult r = step.runInPlace();
+    // What follows each step, wherever it ran: the stop on a non-finite
+    // value (`replay` first puts the step where that step left it), the
+    // loss, the log line, the progress display.
+    auto afterStep = [&](StepResult r, float lr, const std::function<void()>& replay) {
+      result.lr = lr;
       if (options.stopOnNonFinite)
         if (std::optional<std::string> bad = findNonFinite(r)) {
+          if (replay) replay();
           log.flush();
           fail("fit: training stopped at step {} (epoch {}, lr {}): {} is not finite; {}; lower the learning rate?",
-               step.stepCount(), epoch + 1, result.lr, *bad, lastCheckpointNote(checkpointPath, lastSaved));
+               step.stepCount(), epoch + 1, lr, *bad, lastCheckpointNote(checkpointPath, lastSaved));
         }
       lossSum += r.loss;
       if (options.logEvery > 0 && step.stepCount() % options.logEvery == 0)
-        log.write(metricsStepLine(step.stepCount(), epoch + 1, r.loss, result.lr, r));
+        log.write(metricsStepLine(step.stepCount(), epoch + 1, r.loss, lr, r));
       double absSum = 0;
       for (const WeightStats& w : r.weights) absSum += w.abs_sum;
       progress.step(s, r.loss, absSum);
       result.last = std::move(r);
       ++s;
+    };
+    if (compiledLoop) {
+      order.assign(it.order().begin(), it.order().begin() + stepsPerEpoch * batch);
+      rates.resize(size_t(stepsPerEpoch));
+      for (int64_t i = 0; i < stepsPerEpoch; ++i) rates[size_t(i)] = options.schedule.rate(baseRate, epoch, i, stepsPerEpoch);
+      const TrainingStep::LoopBatches batches{train.features, targetTable, order, rates};
+      const int64_t firstStep = step.stepCount();
+      if (options.stopOnNonFinite) {
+        saved.resize(savedNames.size());
+        for (size_t i = 0; i < savedNames.size(); ++i) {
+          std::span<const float> data = std::as_const(step).parameter(savedNames[i]);
+          saved[i].assign(data.begin(), data.end());
+        }
+      }
+      // One call per epoch (per fiftieth with a progress display); one per
+      // step while a tiered compile is still optimizing, so that the loop
+      // moves to the optimized code as soon as it is there, not a whole
+      // epoch of O0 code later.
+      const int64_t chunk = progress.mode() == ProgressMode::Off ? stepsPerEpoch : (stepsPerEpoch + 49) / 50;
+      for (int64_t begin = 0, end = 0; begin < stepsPerEpoch; begin = end) {
+        end = std::min(stepsPerEpoch, begin + (step.executable().optimizing() ? 1 : chunk));
+        step.runLoop(batches, begin, end);
+        for (int64_t i = begin; i < end; ++i) {
+          // A stop at step i: back to the epoch's start, then steps [0, i] again.
+          auto replay = [&, i] {
+            for (size_t t = 0; t < savedNames.size(); ++t)
+              std::ranges::copy(saved[t], step.parameter(savedNames[t]).begin());
+            step.setStepCount(firstStep);
+            step.runLoop(batches, 0, i + 1);
+          };
+          step.setStepCount(firstStep + i + 1);  // what the step's number in a log line or an error says
+          afterStep(step.loopResult(i), rates[size_t(i)], replay);
+        }
+        step.setStepCount(firstStep + end);
+      }
+      step.setLearningRate(rates.back());
+    } else {
+      // One-hot targets go straight into the step's target buffer.
+      const bool oneHot = encoding == TargetEncoding::OneHot;
+      while (it.next(x, labels.data(), oneHot ? target : nullptr)) {
+        if (!oneHot) encodeTargets(encoding, labels.data(), batch, train.numClasses, target);
+        const float lr = options.schedule.rate(baseRate, epoch, s, stepsPerEpoch);
+        step.setLearningRate(lr);
+        afterStep(step.runInPlace(), lr, nullptr);
+      }
     }
     progress.endEpoch();
     result.step = step.stepCount();

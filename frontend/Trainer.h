@@ -63,6 +63,16 @@ struct FitOptions {
   // checkpoint of non-finite parameters: the last good one stays. Off: train
   // on, logging non-finite values as null.
   bool stopOnNonFinite = true;
+  // Run each epoch as the step's compiled training loop (TrainingStep::
+  // runLoop): the batch gathers, the steps and their statistics in one
+  // native call per epoch (per fiftieth of an epoch while a progress
+  // display is on, per step while a tiered compile is still optimizing),
+  // the same bits as stepping from the host. Steps
+  // compiled without their loop (CompileOptions::trainingLoop) always step
+  // from the host. With stopOnNonFinite, the epoch's starting state is kept
+  // (a copy of the parameters and optimizer state), so that a stop leaves
+  // the step exactly where stepping from the host would have.
+  bool compiledLoop = true;
   // Called after each epoch, before its checkpoint is written: print, or
   // change the regularization for the next epoch (TrainingStep::setRegularizer).
   std::function<void(const EpochResult&)> onEpoch{};

@@ -20,8 +20,12 @@ const char* binaryOpName(BinaryOp op) {
 }
 bool isComparison(BinaryOp op) { return op >= BinaryOp::Lt; }
 const char* bufferKindName(BufferKind k) {
-  static const char* names[] = {"input", "param", "const", "output", "temp", "state"};
+  static const char* names[] = {"input", "param", "const", "output", "temp", "state", "extern"};
   return names[int(k)];
+}
+const char* kernelRoleName(KernelRole r) {
+  static const char* names[] = {"step", "loop_in", "loop_out"};
+  return names[int(r)];
 }
 
 Expr FloatImm::make(float value) { return std::make_shared<FloatImm>(value); }
@@ -110,6 +114,12 @@ int64_t Module::tempArenaBytes() const {
   for (const Buffer& b : buffers)
     if (b.offset >= 0) end = std::max(end, b.offset + b.size * (b.type == ScalarType::I64 ? 8 : b.type == ScalarType::Bool ? 1 : 4));
   return end;
+}
+
+bool Module::hasTrainingLoop() const {
+  for (const Kernel& k : kernels)
+    if (k.role != KernelRole::Step) return true;
+  return false;
 }
 
 int Module::bufferIndex(const std::string& name) const {

@@ -10,6 +10,15 @@
 // buffer is flat; lowering linearizes multi-dimensional indices. Loop
 // extents are compile-time constants (Sigma's shapes are static).
 //
+// A module may also hold the training loop around its step
+// (passes/AddTrainingLoop.h): kernels of role loop_in and loop_out, which
+// run only in the compiled loop, for %step in [begin, end): every loop_in
+// kernel, then the step's kernels, then every loop_out kernel, each in
+// module order, with the loop variable %step (kLoopStepVar) bound in the
+// loop kernels. They read and write extern buffers: storage the caller
+// binds at run time (a data set's samples, the record of each step's
+// results), whose size the IR does not know.
+//
 // Scalar semantics (the interpreter and the LLVM code generator agree):
 //  - f32 arithmetic is IEEE single precision, no fast-math reassociation.
 //  - sign(x) = 1 if x > 0, -1 if x < 0, else 0 (so sign(0) = 0 and sign(NaN) = 0).
@@ -186,8 +195,12 @@ const T* as(const Stmt& s);
 
 // --------------------------------------------------------------------- module
 
-enum class BufferKind : uint8_t { Input, Parameter, Constant, Output, Temp, State };
-const char* bufferKindName(BufferKind k);  // "input", "param", "const", "output", "temp", "state"
+// Extern: storage the caller binds before running (runtime/Executable.h),
+// not part of the step's arena; its size is 0 in the IR (printed `f32[]`)
+// and known only at run time, so the verifier cannot bound its indices.
+enum class BufferKind : uint8_t { Input, Parameter, Constant, Output, Temp, State, Extern };
+// "input", "param", "const", "output", "temp", "state", "extern"
+const char* bufferKindName(BufferKind k);
 
 struct Buffer {
   std::string name;
@@ -201,10 +214,19 @@ struct Buffer {
   int64_t offset = -1;
 };
 
+// Step kernels are the training step (the entry point runs them once);
+// loop_in and loop_out kernels belong to the compiled training loop only
+// (see the top of this file).
+enum class KernelRole : uint8_t { Step, LoopIn, LoopOut };
+const char* kernelRoleName(KernelRole r);  // "step", "loop_in", "loop_out"
+// The loop variable of the training loop, bound in loop_in / loop_out kernels.
+inline constexpr const char* kLoopStepVar = "step";
+
 struct Kernel {
   std::string name;
   std::vector<std::string> origin;  // the graph nodes it computes (provenance)
   Stmt body;
+  KernelRole role = KernelRole::Step;
 };
 
 struct Module {
@@ -216,6 +238,7 @@ struct Module {
   // Bytes of the shared temporary arena (the end of the furthest planned temp).
   int64_t tempArenaBytes() const;
   int bufferIndex(const std::string& name) const;  // -1 when absent
+  bool hasTrainingLoop() const;  // some kernel has role loop_in or loop_out
 };
 
 // ------------------------------------------------------------ implementation

@@ -286,10 +286,14 @@ class Parser {
     Token typeTok = expect(Tok::Ident, "an element type (f32, i32, i64, bool)");
     b.type = scalarType(typeTok);
     expect(Tok::LBracket, "'['");
-    b.size = parseInt(expect(Tok::Int, "the buffer size"), false);
+    const bool unsized = tok_.kind == Tok::RBracket;  // `f32[]`: an extern buffer, sized at run time
+    if (!unsized) b.size = parseInt(expect(Tok::Int, "the buffer size"), false);
     expect(Tok::RBracket, "']'");
-    Token kindTok = expect(Tok::Ident, "a buffer kind (input, param, const, output, temp, state)");
+    Token kindTok = expect(Tok::Ident, "a buffer kind (input, param, const, output, temp, state, extern)");
     b.kind = bufferKind(kindTok);
+    if (unsized != (b.kind == BufferKind::Extern))
+      failAt(kindTok, unsized ? fmt::format("only an extern buffer has no size ({} is {})", nameTok.text, kindTok.text)
+                              : fmt::format("an extern buffer has no size in the IR: write {}[]", typeTok.text));
     if (isIdent("at")) {  // a planned temporary's offset in the arena
       take();
       b.offset = parseInt(expect(Tok::Int, "the buffer's byte offset"), false);
@@ -315,9 +319,10 @@ class Parser {
   }
 
   BufferKind bufferKind(const Token& t) const {
-    for (int k = 0; k <= int(BufferKind::State); ++k)
+    for (int k = 0; k <= int(BufferKind::Extern); ++k)
       if (t.text == bufferKindName(BufferKind(k))) return BufferKind(k);
-    failAt(t, fmt::format("expected a buffer kind (input, param, const, output, temp, state), found '{}'", t.text));
+    failAt(t, fmt::format("expected a buffer kind (input, param, const, output, temp, state, extern), found '{}'",
+                          t.text));
   }
 
   void parseKernel() {
@@ -327,6 +332,8 @@ class Parser {
       if (k.name == nameTok.name) failAt(nameTok, fmt::format("duplicate kernel {}", nameTok.text));
     Kernel k;
     k.name = nameTok.name;
+    if (isIdent(kernelRoleName(KernelRole::LoopIn)) || isIdent(kernelRoleName(KernelRole::LoopOut)))
+      k.role = take().text == kernelRoleName(KernelRole::LoopIn) ? KernelRole::LoopIn : KernelRole::LoopOut;
     if (isIdent("from")) {
       take();
       expect(Tok::LParen, "'('");
@@ -334,7 +341,9 @@ class Parser {
       while (accept(Tok::Comma));
       expect(Tok::RParen, "',' or ')'");
     }
+    stepBound_ = k.role != KernelRole::Step;  // %step, the training loop's variable
     k.body = parseBlock();
+    stepBound_ = false;
     module_.kernels.push_back(std::move(k));
   }
 
@@ -357,6 +366,8 @@ class Parser {
     Token varTok = expect(Tok::LocalName, "a loop variable (%name)");
     for (const std::string& v : scope_)
       if (v == varTok.name) failAt(varTok, fmt::format("loop variable {} shadows an enclosing loop's", varTok.text));
+    if (stepBound_ && varTok.name == kLoopStepVar)
+      failAt(varTok, fmt::format("loop variable {} shadows the training loop's", varTok.text));
     expectIdent("in");
     Token start = expect(Tok::Int, "0 (the loop start)");
     if (parseInt(start, false) != 0)
@@ -460,6 +471,7 @@ class Parser {
       }
       for (const std::string& v : scope_)
         if (v == nameTok.name) return Var::make(nameTok.name);
+      if (stepBound_ && nameTok.name == kLoopStepVar) return Var::make(nameTok.name);
       if (module_.findBuffer(nameTok.name)) failExpected(fmt::format("'[' after buffer {}", nameTok.text));
       failAt(nameTok, fmt::format("loop variable {} is not in scope", nameTok.text));
     }
@@ -501,6 +513,7 @@ class Parser {
   Token tok_;
   Module module_;
   std::vector<std::string> scope_;  // enclosing loop variables, outermost first
+  bool stepBound_ = false;          // in a loop_in / loop_out kernel: %step is in scope
 };
 
 }  // namespace

@@ -205,8 +205,9 @@ std::string printStmt(const Stmt& stmt, int indent) {
 std::string printModule(const Module& module) {
   std::string out = fmt::format("module {} {{\n", printName('@', module.name));
   for (const Buffer& b : module.buffers) {
-    out += fmt::format("  buffer {} : {}[{}] {}", printName('%', b.name), scalarTypeName(b.type), b.size,
-                       bufferKindName(b.kind));
+    // An extern buffer's size is bound at run time: `f32[] extern`.
+    out += fmt::format("  buffer {} : {}[{}] {}", printName('%', b.name), scalarTypeName(b.type),
+                       b.kind == BufferKind::Extern ? std::string() : std::to_string(b.size), bufferKindName(b.kind));
     if (b.offset >= 0) out += fmt::format(" at {}", b.offset);
     if (!b.init.empty()) {
       out += " = [";
@@ -220,6 +221,7 @@ std::string printModule(const Module& module) {
   }
   for (const Kernel& k : module.kernels) {
     out += fmt::format("  kernel {}", printName('@', k.name));
+    if (k.role != KernelRole::Step) out += fmt::format(" {}", kernelRoleName(k.role));
     if (!k.origin.empty()) {
       out += " from(";
       for (size_t i = 0; i < k.origin.size(); ++i) out += (i ? ", " : "") + printName('%', k.origin[i]);

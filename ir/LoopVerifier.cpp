@@ -134,6 +134,8 @@ class KernelVerifier {
       if (f->extent < 0) fail("loop {} has a negative extent {}", printName('%', f->var), f->extent);
       for (const auto& [name, extent] : loops_)
         if (name == f->var) fail("loop variable {} shadows an enclosing loop's", printName('%', f->var));
+      if (f->var == kLoopStepVar && kernel_.role != KernelRole::Step)
+        fail("loop variable {} shadows the training loop's", printName('%', f->var));
       if (f->parallel && !loops_.empty())
         fail("loop {} is parallel inside another loop (only a kernel's top-level loops can be)", printName('%', f->var));
       loops_.emplace_back(f->var, f->extent);
@@ -142,7 +144,9 @@ class KernelVerifier {
     } else if (const Store* st = as<Store>(s)) {
       const Buffer& b = buffer(st->buffer, "store to");
       std::string where = fmt::format("store {}[{}]", printName('%', b.name), printExpr(st->index));
-      if (b.kind == BufferKind::Input || b.kind == BufferKind::Constant)
+      // The training loop's loop_in kernels feed the step's inputs (its batch, its rates).
+      const bool feeds = b.kind == BufferKind::Input && kernel_.role == KernelRole::LoopIn;
+      if ((b.kind == BufferKind::Input && !feeds) || b.kind == BufferKind::Constant)
         fail("{}: stores into {} buffer {}", where, bufferKindName(b.kind), printName('%', b.name));
       check(st->index);
       check(st->value);
@@ -160,6 +164,7 @@ class KernelVerifier {
            scalarTypeName(index->type));
     for (const auto& [name, extent] : loops_)
       if (extent == 0) return;  // the access never runs
+    if (b.kind == BufferKind::Extern) return;  // sized at run time
     Interval r = intervalOf(index, loops_);
     if (r.bounded && (r.lo < 0 || r.hi >= b.size))
       fail("{} {}: index {} ranges over [{}, {}], outside [0, {}) (the buffer has {} elements)", access,
@@ -181,6 +186,10 @@ class KernelVerifier {
         const std::string& name = as<Var>(e)->name;
         for (const auto& loop : loops_)
           if (loop.first == name) return;
+        if (name == kLoopStepVar && kernel_.role != KernelRole::Step) return;  // the training loop's
+        if (name == kLoopStepVar)
+          fail("{} is the training loop's variable: only loop_in and loop_out kernels may use it",
+               printName('%', name));
         fail("loop variable {} is used outside its loop", printName('%', name));
       }
       case ExprKind::Load: {
@@ -265,6 +274,12 @@ static void verifyMemoryPlan(const Module& module) {
   for (const Kernel& k : module.kernels) {
     Used used;
     used.visit(k.body);
+    // Memory planning sees only the step's kernels: a loop kernel sharing a
+    // planned temporary's bytes would clobber some other temporary.
+    for (const std::string& n : used.names)
+      if (const Buffer* b = module.findBuffer(n); b && b->offset >= 0 && k.role != KernelRole::Step)
+        throw Error(fmt::format("verify: kernel {}: a {} kernel uses {}, a temporary placed by memory planning",
+                                printName('@', k.name), kernelRoleName(k.role), printName('%', b->name)));
     std::vector<const Buffer*> placed;
     for (const std::string& n : used.names)
       if (const Buffer* b = module.findBuffer(n); b && b->offset >= 0) placed.push_back(b);
@@ -291,6 +306,8 @@ void verifyModule(const Module& module) {
     if (b.type == ScalarType::Bool) fail(fmt::format("buffer {} holds bool, which has no storage type", name));
     if (b.kind == BufferKind::Constant && int64_t(b.init.size()) != b.size)
       fail(fmt::format("const buffer {} has {} init values for {} elements", name, b.init.size(), b.size));
+    if (b.kind == BufferKind::Extern && (b.size != 0 || b.offset >= 0 || !b.init.empty()))
+      fail(fmt::format("extern buffer {} has a size, an offset or values in the IR (the caller binds it)", name));
   }
   names.clear();
   for (const Kernel& k : module.kernels) {

@@ -112,7 +112,17 @@ void PassManager::run(IRUnit& unit, const std::vector<const PassInfo*>& passes) 
            p->level == IRLevel::Graph ? "graph" : "loop", unit.level == IRLevel::Graph ? "graph IR" : "lowered to loops");
     auto t0 = std::chrono::steady_clock::now();
     const size_t firstRemark = unit.remarks.size();
+    // The training loop's kernels (passes/AddTrainingLoop.h) are glue around
+    // the step, not part of it: no pass may fuse, plan or parallelize them,
+    // so they sit out each loop pass and come back after it unchanged.
+    std::vector<loop::Kernel> loopKernels;
+    if (unit.level == IRLevel::Loop) {
+      for (loop::Kernel& k : unit.loops.kernels)
+        if (k.role != loop::KernelRole::Step) loopKernels.push_back(std::move(k));
+      std::erase_if(unit.loops.kernels, [](const loop::Kernel& k) { return k.role != loop::KernelRole::Step; });
+    }
     p->run(unit);
+    for (loop::Kernel& k : loopKernels) unit.loops.kernels.push_back(std::move(k));
     after(p->name, unit, firstRemark,
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }

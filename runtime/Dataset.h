@@ -79,6 +79,9 @@ class BatchIterator {
   int64_t next(float* x, int32_t* labels, float* onehot = nullptr);
   // The sample indices of the batch most recently returned by next().
   std::span<const int64_t> lastIndices() const { return last_; }
+  // Every sample index in the order next() walks them (batch b is
+  // order()[b·batchSize ..]).
+  std::span<const int64_t> order() const { return order_; }
 
  private:
   const Dataset& data_;

@@ -24,7 +24,7 @@ Executable::Executable(loop::Module module, const ExecutableOptions& options)
   std::vector<int64_t> offsets;
   for (const auto& b : module_.buffers) {
     offsets.push_back(arenaBytes_);
-    if (b.offset < 0) arenaBytes_ += alignUp(std::max<int64_t>(b.size, 1) * elementBytes(b.type));
+    if (b.offset < 0 && b.kind != loop::BufferKind::Extern) arenaBytes_ += alignUp(std::max<int64_t>(b.size, 1) * elementBytes(b.type));
   }
   const int64_t tempRegion = arenaBytes_;
   for (size_t i = 0; i < module_.buffers.size(); ++i)
@@ -33,9 +33,10 @@ Executable::Executable(loop::Module module, const ExecutableOptions& options)
   arena_.reset(static_cast<std::byte*>(std::aligned_alloc(64, size_t(std::max<int64_t>(arenaBytes_, 64)))));
   if (!arena_) fail("executable @{}: cannot allocate a {}-byte arena", module_.name, arenaBytes_);
   std::memset(arena_.get(), 0, size_t(arenaBytes_));
+  externSizes_.assign(module_.buffers.size(), 0);
   for (size_t i = 0; i < module_.buffers.size(); ++i) {
-    pointers_.push_back(arena_.get() + offsets[i]);
     const auto& b = module_.buffers[i];
+    pointers_.push_back(b.kind == loop::BufferKind::Extern ? nullptr : arena_.get() + offsets[i]);
     if (b.kind != loop::BufferKind::Constant) continue;
     // Constant values are kept as floats in the IR; store them in the
     // buffer's own element type.
@@ -60,8 +61,13 @@ Executable::Executable(loop::Module module, const ExecutableOptions& options)
     startTiers(options);
   } else {
     jit_ = codegen::JitModule::compile(module_, {.optLevel = options.optLevel, .cache = options.cache});
-    entry_ = jit_->entry();
+    publish(*jit_);
   }
+}
+
+void Executable::publish(const codegen::JitModule& jit) {
+  loopEntry_.store(jit.loopEntry(), std::memory_order_release);
+  entry_.store(jit.entry(), std::memory_order_release);
 }
 
 // Tiered compilation: the cached object at the requested level if there is
@@ -72,18 +78,18 @@ void Executable::startTiers(const ExecutableOptions& options) {
   codegen::CodegenOptions probe = optimized;
   probe.onlyFromCache = true;
   if ((jit_ = codegen::JitModule::compile(module_, probe))) {
-    entry_ = jit_->entry();
+    publish(*jit_);
     return;
   }
   tier0_ = codegen::JitModule::compile(module_, {.optLevel = 0, .cache = {.enabled = false}});
-  entry_ = tier0_->entry();
+  publish(*tier0_);
   optimized_ = false;
   optimizer_ = std::thread([this, optimized] {
     try {
       std::unique_ptr<codegen::JitModule> jit = codegen::JitModule::compile(module_, optimized);
-      const codegen::StepFunction entry = jit->entry();
+      const codegen::JitModule& compiled = *jit;
       jit_ = std::move(jit);  // only once it is complete: currentJit() and run() then agree
-      entry_.store(entry, std::memory_order_release);
+      publish(compiled);
     } catch (...) {
       optimizeError_ = std::current_exception();  // run() stays on O0; jit() reports it
     }
@@ -100,6 +106,26 @@ int Executable::threads() const { return pool_->threads(); }
 void Executable::run() {
   if (codegen::StepFunction entry = entry_.load(std::memory_order_acquire)) entry(pointers_.data());
   else interpret(module_, pointers_.data());
+}
+
+void Executable::runLoop(int64_t begin, int64_t end) {
+  if (!module_.hasTrainingLoop()) fail("executable @{}: the module has no training loop to run", module_.name);
+  if (begin < 0 || end < begin) fail("executable @{}: the loop's steps [{}, {}) are not a range", module_.name, begin, end);
+  for (size_t i = 0; i < module_.buffers.size(); ++i)
+    if (module_.buffers[i].kind == loop::BufferKind::Extern && !pointers_[i])
+      fail("executable @{}: extern buffer '{}' is not bound", module_.name, module_.buffers[i].name);
+  if (codegen::LoopFunction loop = loopEntry_.load(std::memory_order_acquire)) loop(pointers_.data(), begin, end);
+  else interpretLoop(module_, pointers_.data(), externSizes_, begin, end);
+}
+
+void Executable::bindExtern(const std::string& name, const void* data, size_t elements, loop::ScalarType type) {
+  const loop::Buffer& b = buffer(name, type);
+  if (b.kind != loop::BufferKind::Extern)
+    fail("executable @{}: buffer '{}' is {}, not extern: its storage is the executable's", module_.name, name,
+         loop::bufferKindName(b.kind));
+  const int i = module_.bufferIndex(name);
+  pointers_[size_t(i)] = const_cast<void*>(data);  // the loop writes only the extern buffers its IR stores to
+  externSizes_[size_t(i)] = int64_t(elements);
 }
 
 void Executable::waitForOptimized() const {

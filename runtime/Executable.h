@@ -52,7 +52,22 @@ class Executable {
   Executable(const Executable&) = delete;
   Executable& operator=(const Executable&) = delete;
 
-  void run();  // one call of the entry point: every kernel once, in order
+  void run();  // one call of the entry point: every step kernel once, in order
+
+  // The compiled training loop (ir/LoopIR.h; a module without one throws):
+  // steps [begin, end) in one call of its entry point, or of the
+  // interpreter's loop. Every extern buffer must be bound first. The JIT
+  // does no bounds checks: the caller makes sure that each step's indices
+  // stay inside what it bound (TrainingStep::runLoop does).
+  void runLoop(int64_t begin, int64_t end);
+  bool hasTrainingLoop() const { return module_.hasTrainingLoop(); }
+  // Points extern buffer `name` at the caller's storage, `elements` long;
+  // it must stay alive and unmoved, and overlap no other buffer, while
+  // runLoop uses it. Throws naming the buffer if it is absent, not extern,
+  // or of another element type.
+  void bind(const std::string& name, std::span<const float> data) { bindExtern(name, data.data(), data.size(), loop::ScalarType::F32); }
+  void bind(const std::string& name, std::span<float> data) { bindExtern(name, data.data(), data.size(), loop::ScalarType::F32); }
+  void bind(const std::string& name, std::span<const int32_t> data) { bindExtern(name, data.data(), data.size(), loop::ScalarType::I32); }
 
   const loop::Module& module() const { return module_; }
   Backend backend() const { return backend_; }
@@ -72,6 +87,8 @@ class Executable {
 
  private:
   void startTiers(const ExecutableOptions& options);
+  void publish(const codegen::JitModule& jit);  // its entry points become what run() and runLoop() call
+  void bindExtern(const std::string& name, const void* data, size_t elements, loop::ScalarType type);
   void waitForOptimized() const;
 
   const loop::Buffer& buffer(const std::string& name, loop::ScalarType type) const;
@@ -81,11 +98,13 @@ class Executable {
   std::unique_ptr<std::byte[], void (*)(std::byte*)> arena_;
   int64_t arenaBytes_ = 0;
   std::vector<void*> pointers_;  // pointers_[i]: storage of module_.buffers[i]; then &runtime_
+  std::vector<int64_t> externSizes_;  // elements bound to each extern buffer (0 for the others)
   std::unique_ptr<ThreadPool> pool_;
   codegen::RuntimeABI runtime_{};
   std::unique_ptr<codegen::JitModule> jit_;  // the requested level (written by the tier thread)
   std::unique_ptr<codegen::JitModule> tier0_;  // O0 code of a tiered compile, kept: run() may be inside it
   std::atomic<codegen::StepFunction> entry_{nullptr};
+  std::atomic<codegen::LoopFunction> loopEntry_{nullptr};
   mutable std::mutex waiting_;              // jit() may be called from several threads
   mutable std::thread optimizer_;           // the background compile of a tiered executable
   mutable std::exception_ptr optimizeError_;

@@ -21,10 +21,13 @@
 #include "ir/FastExpLog.h"
 #include "ir/FastTanh.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <memory>
+#include <span>
 #include <tuple>
 #include <type_traits>
 
@@ -93,7 +96,7 @@ inline Value run(const Node* n, Ctx& c) { return n->eval(*n, c); }
 [[noreturn]] void outOfBounds(const Ctx& c, const char* access, int buffer, int64_t index) {
   const Buffer& b = c.module->buffers[size_t(buffer)];
   failIn(c, fmt::format("{} {}[{}] is out of bounds (the buffer has {} elements)", access, printName('%', b.name),
-                        index, b.size));
+                        index, c.buffers[buffer].size));
 }
 
 // ------------------------------------------------------------- leaves
@@ -298,8 +301,11 @@ void exec(const StmtCode& s, Ctx& c) {
 // the interpreter may be handed a module that was never verified.
 class KernelCompiler {
  public:
+  // A loop kernel's %step is frame slot 0 (the caller sets it each step).
   KernelCompiler(const Module& m, const Kernel& k, const std::vector<BufferRef>& refs)
-      : module_(m), kernel_(k), refs_(refs) {}
+      : module_(m), kernel_(k), refs_(refs) {
+    if (k.role != KernelRole::Step) scope_.push_back(kLoopStepVar), depth_ = 1;
+  }
 
   StmtCode compile(const Stmt& s) {
     if (!s) fail("null statement");
@@ -431,18 +437,17 @@ class KernelCompiler {
   int depth_ = 0;
 };
 
-}  // namespace
-
-void interpret(const Module& module, void* const* buffers) {
-  // Const buffers come from their init values, converted to the element
-  // type (a deque, so that earlier buffers keep their addresses).
-  std::deque<std::tuple<std::vector<float>, std::vector<int32_t>, std::vector<int64_t>>> constants;
+// The interpreter's view of the buffers: storage and size of each, const
+// buffers converted from their init values into `constants`.
+using Constants = std::deque<std::tuple<std::vector<float>, std::vector<int32_t>, std::vector<int64_t>>>;
+std::vector<BufferRef> bindBuffers(const Module& module, void* const* buffers, std::span<const int64_t> externSizes,
+                                   Constants& constants) {
   std::vector<BufferRef> refs(module.buffers.size());
   for (size_t i = 0; i < module.buffers.size(); ++i) {
     const Buffer& b = module.buffers[i];
     if (b.type == ScalarType::Bool)
       throw Error(fmt::format("interpret: buffer {} holds bool, which has no storage type", printName('%', b.name)));
-    refs[i].size = b.size;
+    refs[i].size = b.kind == BufferKind::Extern && i < externSizes.size() ? externSizes[i] : b.size;
     if (b.kind != BufferKind::Constant) {
       refs[i].data = buffers ? buffers[i] : nullptr;
       continue;
@@ -463,13 +468,50 @@ void interpret(const Module& module, void* const* buffers) {
       }
     });
   }
+  return refs;
+}
+
+}  // namespace
+
+void interpret(const Module& module, void* const* buffers) {
+  Constants constants;  // a deque: earlier buffers keep their addresses
+  std::vector<BufferRef> refs = bindBuffers(module, buffers, {}, constants);
   for (const Kernel& kernel : module.kernels) {
+    if (kernel.role != KernelRole::Step) continue;  // the training loop's
     KernelCompiler compiler(module, kernel, refs);
     StmtCode code = compiler.compile(kernel.body);
     std::vector<int64_t> vars(size_t(compiler.depth()));
     Ctx ctx{vars.data(), refs.data(), &module, &kernel};
     exec(code, ctx);
   }
+}
+
+void interpretLoop(const Module& module, void* const* buffers, std::span<const int64_t> externSizes, int64_t begin,
+                   int64_t end) {
+  if (begin < 0 || end < begin) throw Error(fmt::format("interpret: the loop's steps [{}, {}) are not a range", begin, end));
+  Constants constants;
+  std::vector<BufferRef> refs = bindBuffers(module, buffers, externSizes, constants);
+  // Compiled once, run every step: loop_in kernels, the step's, loop_out.
+  struct Compiled {
+    const Kernel* kernel;
+    std::unique_ptr<KernelCompiler> compiler;
+    StmtCode code;
+    std::vector<int64_t> vars;
+  };
+  std::vector<Compiled> program;
+  for (KernelRole role : {KernelRole::LoopIn, KernelRole::Step, KernelRole::LoopOut})
+    for (const Kernel& kernel : module.kernels) {
+      if (kernel.role != role) continue;
+      Compiled& c = program.emplace_back(Compiled{&kernel, std::make_unique<KernelCompiler>(module, kernel, refs), {}, {}});
+      c.code = c.compiler->compile(kernel.body);
+      c.vars.resize(size_t(std::max(1, c.compiler->depth())));
+    }
+  for (int64_t step = begin; step < end; ++step)
+    for (Compiled& c : program) {
+      if (c.kernel->role != KernelRole::Step) c.vars[0] = step;
+      Ctx ctx{c.vars.data(), refs.data(), &module, c.kernel};
+      exec(c.code, ctx);
+    }
 }
 
 }  // namespace sigma

@@ -63,11 +63,11 @@ struct FitFlags {
   std::optional<std::string> data, testData, out, schedule, progress;
   std::optional<double> holdout;
   std::optional<int64_t> epochs, threads, logEvery, steps, checkpointEvery;
-  bool resume = false, interpret = false, allowNonFinite = false;
+  bool resume = false, interpret = false, allowNonFinite = false, noCompiledLoop = false;
 
   bool any() const {
     return model.any() || data || testData || out || schedule || progress || holdout || epochs || threads ||
-           checkpointEvery || resume || allowNonFinite;
+           checkpointEvery || resume || allowNonFinite || noCompiledLoop;
   }
 };
 
@@ -123,7 +123,7 @@ int fitCommand(const FitFlags& f, const PassOptions& passes) {
   FitOptions fo{.epochs = epochs, .seed = uint64_t(seed), .schedule = schedule, .logEvery = logEvery,
                 .outDir = f.out.value_or(""), .resume = f.resume,
                 .checkpointEvery = f.checkpointEvery.value_or(std::max<int64_t>(1, epochs / 20)),
-                .progress = progress, .stopOnNonFinite = !f.allowNonFinite};
+                .progress = progress, .stopOnNonFinite = !f.allowNonFinite, .compiledLoop = !f.noCompiledLoop};
   if (f.resume) resumeTrainingState(step, fo);  // fit restores it again; this checks it first
 
   fmt::print("sigma train: {} | {} | {} | regularization {} | lr schedule {}\n", model.text, loss.str(),
@@ -192,6 +192,7 @@ int trainCommand(Args& args) {
   f.out = args.value("out");
   f.resume = args.flag("resume");
   f.allowNonFinite = args.flag("allow-nonfinite");
+  f.noCompiledLoop = args.flag("no-compiled-loop");
   f.checkpointEvery = integerFlag(args, "checkpoint-every");
   f.logEvery = integerFlag(args, "log-every");
   f.progress = args.value("progress");

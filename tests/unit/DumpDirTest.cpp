@@ -28,8 +28,10 @@ TEST(DumpDir, EveryStageAndPassHasAFileListedInTheIndex) {
     ++files;
     EXPECT_NE(index.str().find(name), std::string::npos) << name << " is not in the index";
   }
-  // forward, autodiff, every pass of the default pipeline, LLVM IR, assembly.
-  EXPECT_EQ(files, 2 + int(defaultPipeline().size()) + 2);
+  // forward, autodiff, every pass of the default pipeline, the training
+  // loop, LLVM IR, assembly.
+  EXPECT_EQ(files, 2 + int(defaultPipeline().size()) + 1 + 2);
+  EXPECT_NE(index.str().find("add-training-loop"), std::string::npos);
   EXPECT_NE(index.str().find("fuse-weight-sum-regularization: %fc1.weight"), std::string::npos);
   std::filesystem::remove_all(dir);
 }

@@ -1,0 +1,92 @@
+// TrainingStep's compiled training loop (passes/AddTrainingLoop.h): the
+// host side of fit's one-native-call-per-epoch. The host fills what the
+// loop reads per step (its feeds: the rate, the optimizer's step terms, the
+// penalty coefficients) and binds the data set's tables; the compiled code
+// gathers each batch, runs the step and writes each step's loss and
+// statistics to the record, which loopResult() reads back.
+#include <cstring>
+
+#include "frontend/Compile.h"
+#include "ir/Error.h"
+
+namespace sigma {
+
+TrainingLoopSpec trainingLoopSpec(const TrainingGraphInfo& info, int64_t batch, int64_t inputSize, int64_t targetSize) {
+  TrainingLoopSpec spec;
+  spec.gathers = {{"x", "loop.features", batch, inputSize / batch}, {"target", "loop.targets", batch, targetSize / batch}};
+  spec.feedNames = {"lr"};
+  spec.feedNames.insert(spec.feedNames.end(), info.scalarInputs.begin(), info.scalarInputs.end());
+  for (const auto& r : info.regularized) spec.feedNames.insert(spec.feedNames.end(), {r.parameter + ".l1", r.parameter + ".l2"});
+  spec.recordNames = {"loss", "data_loss"};
+  if (info.weightStats)
+    for (const std::string& p : info.parameters)
+      for (const char* stat : kWeightStatNames) spec.recordNames.push_back(p + "." + stat);
+  return spec;
+}
+
+// What runInPlace writes before a step, in trainingLoopSpec's feed order.
+std::vector<float> TrainingStep::stepFeeds(float lr, int64_t step) const {
+  std::vector<float> feeds = {lr};
+  if (!scalarBuffers_.empty()) {
+    std::vector<float> values = optimizer_.stepInputs(step);
+    feeds.insert(feeds.end(), values.begin(), values.end());
+  }
+  for (const Regularizer& r : regs_) feeds.insert(feeds.end(), {r.l1, r.l2});
+  return feeds;
+}
+
+void TrainingStep::runLoop(const LoopBatches& batches, int64_t begin, int64_t end) {
+  if (!hasTrainingLoop()) fail("TrainingStep::runLoop: the step was compiled without its training loop");
+  if (begin < 0 || end < begin) fail("TrainingStep::runLoop: steps [{}, {}) are not a range", begin, end);
+  const int64_t rowIn = inputSize_ / batch_, rowTarget = targetSize_ / batch_;
+  const int64_t samples = int64_t(batches.features.size()) / rowIn;
+  if (int64_t(batches.features.size()) != samples * rowIn || int64_t(batches.targets.size()) != samples * rowTarget)
+    fail("TrainingStep::runLoop: {} feature values and {} target values are not the same number of samples of {} "
+         "and {} values", batches.features.size(), batches.targets.size(), rowIn, rowTarget);
+  if (int64_t(batches.order.size()) < end * batch_)
+    fail("TrainingStep::runLoop: step {} needs {} sample indices, the order has {}", end - 1, end * batch_,
+         batches.order.size());
+  if (int64_t(batches.rates.size()) < end)
+    fail("TrainingStep::runLoop: step {} needs a learning rate, there are {}", end - 1, batches.rates.size());
+  // The compiled gather does no bounds checks: check the indices it will use.
+  for (int64_t i = begin * batch_; i < end * batch_; ++i)
+    if (batches.order[size_t(i)] < 0 || batches.order[size_t(i)] >= samples)
+      fail("TrainingStep::runLoop: order[{}] = {} is not a sample index (the tables hold {} samples)", i,
+           batches.order[size_t(i)], samples);
+  if (begin == end) return;
+
+  const int64_t feedWidth = int64_t(stepFeeds(0, 1).size());
+  const int64_t recordWidth = 2 + int64_t(statBuffers_.size() * 6);
+  loopFeeds_.resize(size_t(end * feedWidth));
+  loopRecord_.resize(size_t(end * recordWidth));
+  for (int64_t s = begin; s < end; ++s) {
+    std::vector<float> feeds = stepFeeds(batches.rates[size_t(s)], stepCount_ + 1 + (s - begin));
+    std::memcpy(&loopFeeds_[size_t(s * feedWidth)], feeds.data(), feeds.size() * sizeof(float));
+  }
+  exec_->bind("loop.features", batches.features);
+  exec_->bind("loop.targets", batches.targets);
+  exec_->bind("loop.order", batches.order);
+  exec_->bind("loop.feeds", std::span<const float>(loopFeeds_));
+  exec_->bind("loop.record", std::span<float>(loopRecord_));
+  exec_->runLoop(begin, end);
+  stepCount_ += end - begin;
+  lr_ = batches.rates[size_t(end - 1)];
+  loopBegin_ = begin, loopEnd_ = end;
+}
+
+StepResult TrainingStep::loopResult(int64_t s) const {
+  if (s < loopBegin_ || s >= loopEnd_)
+    fail("TrainingStep::loopResult: step {} is not one of the last loop's [{}, {})", s, loopBegin_, loopEnd_);
+  const float* row = &loopRecord_[size_t(s) * (2 + statBuffers_.size() * 6)];
+  StepResult r;
+  r.loss = row[0];
+  r.data_loss = row[1];
+  r.weights.reserve(statBuffers_.size());
+  for (size_t p = 0; p < statBuffers_.size(); ++p) {
+    const float* w = row + 2 + 6 * p;
+    r.weights.push_back({info_.parameters[p], w[0], w[1], w[2], w[3], w[4], w[5]});
+  }
+  return r;
+}
+
+}  // namespace sigma
