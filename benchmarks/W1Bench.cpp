@@ -7,6 +7,10 @@
 //   W1/sigma_step_only     Executable::run() on a batch copied in once: the
 //                          compiled step alone (it still computes every stat)
 //   W1/sigma_unfused       the same, compiled with every fusion pass skipped
+//   W1/sigma_compiled_loop TrainingStep::runLoop, 1000 steps per native call
+//                          (what fit runs): per step the host writes its
+//                          feeds, the compiled loop gathers the batch
+//                          through the order, steps and records the stats
 //   W1/handwritten_scalar  the peer's scalar step + stats (peers/W1Handwritten.h)
 //
 // Before anything is timed, each Sigma step gets the peers' initial weights
@@ -20,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "benchmarks/Bench.h"
 #include "benchmarks/peers/W1Handwritten.h"
@@ -74,6 +79,48 @@ std::unique_ptr<W1Sigma> makeW1(bool fused) {
   return w1;
 }
 
+// The compiled training loop (TrainingStep::runLoop) over the XOR batch:
+// the four samples in order, every step, at lr 0.1.
+struct W1Loop {
+  static constexpr int64_t kSteps = 1000;
+  XorBatch batch;
+  std::vector<int32_t> order;
+  std::vector<float> rates;
+  W1Loop() {
+    for (int64_t s = 0; s < kSteps; ++s) order.insert(order.end(), {0, 1, 2, 3});
+    rates.assign(size_t(kSteps), seedOptimizer().lr);
+  }
+  TrainingStep::LoopBatches batches() const { return {batch.x, batch.y, order, rates}; }
+};
+
+// The compiled loop from the peers' initial weights must land on the
+// peer's numbers after 1000 steps, like the per-step check above.
+std::unique_ptr<W1Sigma> makeW1Loop() {
+  CompileOptions options;
+  options.batch = 4;
+  auto w1 = std::make_unique<W1Sigma>(W1Sigma{compile(seedNetwork(), seedLoss(), seedOptimizer(), options), {}});
+  TrainingStep& step = w1->step;
+  step.executable().jit();
+  peers::Rng rng(1);
+  peers::initLinear(rng, step.parameter("fc1.weight").data(), step.parameter("fc1.bias").data(), 3, 2);
+  peers::initLinear(rng, step.parameter("fc2.weight").data(), step.parameter("fc2.bias").data(), 1, 3);
+  XorBatch batch;
+  peers::W1Handwritten peer(batch.x.data(), batch.y.data());
+  peers::W1Result expected{};
+  for (int64_t i = 0; i < W1Loop::kSteps; ++i) expected = peer.step();
+  W1Loop loop;
+  step.runLoop(loop.batches(), 0, W1Loop::kSteps);
+  const float loss = step.loopResult(W1Loop::kSteps - 1).loss;
+  step.runLoop(loop.batches(), 0, 1);  // the statistics of the weights after step 1000
+  float sum = 0, abs = 0, sq = 0;
+  for (const WeightStats& s : step.loopResult(0).weights)
+    if (s.name.ends_with(".weight")) sum += s.sum, abs += s.abs_sum, sq += s.sq_sum;
+  if (!near(loss, expected.loss) || !near(sum, expected.sum) || !near(abs, expected.sumabs) || !near(sq, expected.sumsq))
+    w1->error = "W1 compiled-loop check failed after 1000 steps: loss " + std::to_string(loss) + " vs the peer's " +
+                std::to_string(expected.loss);
+  return w1;
+}
+
 // Compiled once per process (the benchmark functions run several times:
 // iteration-count estimation, then each repetition).
 W1Sigma& w1(bool fused) {
@@ -116,6 +163,19 @@ void stepOnly(benchmark::State& state, W1Sigma& s) {
 void BM_SigmaStepOnly(benchmark::State& state) { stepOnly(state, w1(true)); }
 void BM_SigmaUnfused(benchmark::State& state) { stepOnly(state, w1(false)); }
 
+void BM_SigmaCompiledLoop(benchmark::State& state) {
+  static std::unique_ptr<W1Sigma> s = makeW1Loop();
+  if (!s->error.empty()) return state.SkipWithError(s->error.c_str());
+  const W1Loop loop;
+  for (auto _ : state) {
+    s->step.runLoop(loop.batches(), 0, W1Loop::kSteps);
+    benchmark::ClobberMemory();
+  }
+  // Each iteration is 1000 steps: ns/step = seconds / (iterations · 1000) · 1e9.
+  state.counters["ns/step"] = benchmark::Counter(
+      1e-9 * double(W1Loop::kSteps), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
 void BM_HandwrittenScalar(benchmark::State& state) {
   XorBatch batch;
   peers::W1Handwritten peer(batch.x.data(), batch.y.data());
@@ -140,6 +200,7 @@ void registerW1Benchmarks() {
       {"W1/sigma_run", BM_SigmaRun},
       {"W1/sigma_step_only", BM_SigmaStepOnly},
       {"W1/sigma_unfused", BM_SigmaUnfused},
+      {"W1/sigma_compiled_loop", BM_SigmaCompiledLoop},
       {"W1/handwritten_scalar", BM_HandwrittenScalar},
   };
   for (const Entry& e : entries) benchmark::RegisterBenchmark(e.name, e.fn)->Unit(benchmark::kNanosecond);

@@ -10,7 +10,8 @@
 // and calls the step's kernels in order; a module with a training loop also
 // gets `void sigma_loop(void* const* buffers, int64_t begin, int64_t end)`,
 // which loads them once and runs, for each step in [begin, end), the
-// loop_in kernels (passing %step), the step's and the loop_out kernels.
+// loop_in kernels (passing %step), the step's and the loop_out kernels
+// (inlined there when every buffer of the step is small, as W1's are).
 // Const buffers are instead internal
 // constant globals (`<name>.const`) holding Buffer::init, as the interpreter
 // reads them. Kernels stay out of line (noinline) so that they keep their

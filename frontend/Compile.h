@@ -158,7 +158,7 @@ class TrainingStep {
   friend TrainingStep compile(GraphBuilder&&, Tensor, const Loss&, const Optimizer&, const CompileOptions&);
   TrainingStep() = default;
   void bindBuffers();  // caches the addresses runInPlace reads and writes
-  std::vector<float> stepFeeds(float lr, int64_t step) const;  // the training loop's per-step inputs
+  int64_t writeStepFeeds(float lr, int64_t step, float* out) const;  // the training loop's per-step inputs
 
   std::unique_ptr<GraphBuilder> builder_;
   const Graph* graph_ = nullptr;

@@ -4,8 +4,6 @@
 // penalty coefficients) and binds the data set's tables; the compiled code
 // gathers each batch, runs the step and writes each step's loss and
 // statistics to the record, which loopResult() reads back.
-#include <cstring>
-
 #include "frontend/Compile.h"
 #include "ir/Error.h"
 
@@ -24,15 +22,16 @@ TrainingLoopSpec trainingLoopSpec(const TrainingGraphInfo& info, int64_t batch, 
   return spec;
 }
 
-// What runInPlace writes before a step, in trainingLoopSpec's feed order.
-std::vector<float> TrainingStep::stepFeeds(float lr, int64_t step) const {
-  std::vector<float> feeds = {lr};
-  if (!scalarBuffers_.empty()) {
-    std::vector<float> values = optimizer_.stepInputs(step);
-    feeds.insert(feeds.end(), values.begin(), values.end());
-  }
-  for (const Regularizer& r : regs_) feeds.insert(feeds.end(), {r.l1, r.l2});
-  return feeds;
+// What runInPlace writes before a step, in trainingLoopSpec's feed order;
+// returns the number of values (without allocating for SGD's steps: W1's
+// whole step costs about as much as one allocation).
+int64_t TrainingStep::writeStepFeeds(float lr, int64_t step, float* out) const {
+  float* p = out;
+  *p++ = lr;
+  if (!scalarBuffers_.empty())
+    for (float v : optimizer_.stepInputs(step)) *p++ = v;
+  for (const Regularizer& r : regs_) *p++ = r.l1, *p++ = r.l2;
+  return p - out;
 }
 
 void TrainingStep::runLoop(const LoopBatches& batches, int64_t begin, int64_t end) {
@@ -55,14 +54,12 @@ void TrainingStep::runLoop(const LoopBatches& batches, int64_t begin, int64_t en
            batches.order[size_t(i)], samples);
   if (begin == end) return;
 
-  const int64_t feedWidth = int64_t(stepFeeds(0, 1).size());
+  const int64_t feedWidth = 1 + int64_t(scalarBuffers_.size() + 2 * regs_.size());
   const int64_t recordWidth = 2 + int64_t(statBuffers_.size() * 6);
   loopFeeds_.resize(size_t(end * feedWidth));
   loopRecord_.resize(size_t(end * recordWidth));
-  for (int64_t s = begin; s < end; ++s) {
-    std::vector<float> feeds = stepFeeds(batches.rates[size_t(s)], stepCount_ + 1 + (s - begin));
-    std::memcpy(&loopFeeds_[size_t(s * feedWidth)], feeds.data(), feeds.size() * sizeof(float));
-  }
+  for (int64_t s = begin; s < end; ++s)
+    writeStepFeeds(batches.rates[size_t(s)], stepCount_ + 1 + (s - begin), &loopFeeds_[size_t(s * feedWidth)]);
   exec_->bind("loop.features", batches.features);
   exec_->bind("loop.targets", batches.targets);
   exec_->bind("loop.order", batches.order);
