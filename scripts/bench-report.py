@@ -30,6 +30,7 @@ DESCRIPTIONS = {
     "W1/sigma_run": "Sigma: TrainingStep::run(x, y): copy batch, step, StepResult",
     "W1/sigma_step_only": "Sigma: Executable::run() only (batch copied once)",
     "W1/sigma_unfused": "Sigma, fusion passes off: Executable::run() only",
+    "W1/sigma_compiled_loop": "Sigma: TrainingStep::runLoop, 1000 steps per native call (fit's loop)",
     "W1/handwritten_scalar": "peer: hand-written scalar C++ (glibc tanhf), step + stats",
     "W1/libtorch_eager": "peer: libtorch eager, step + stats read back",
     "W2/sigma_step": "Sigma: full step (L1 + L2 + weight statistics), fused",
