@@ -20,6 +20,7 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include "codegen/EntryEmitter.h"
 #include "codegen/KernelEmitter.h"
 #include "ir/Error.h"
 #include "ir/IRVisitor.h"
@@ -64,11 +65,8 @@ class BufferUses : public IRVisitor {
   const Kernel& kernel_;
 };
 
-// The largest buffer of a step whose kernels sigma_loop inlines.
-constexpr int64_t kInlineIntoLoopElements = 4096;
+}  // namespace
 
-// Every function gets the host's CPU and features, so that the backend (and
-// the vectorizer's cost model) may use all of its instructions.
 void addTargetAttributes(llvm::Function& function, const llvm::TargetMachine& machine) {
   function.addFnAttr("target-cpu", machine.getTargetCPU());
   function.addFnAttr("target-features", machine.getTargetFeatureString());
@@ -78,6 +76,8 @@ void addTargetAttributes(llvm::Function& function, const llvm::TargetMachine& ma
   if (machine.getTargetFeatureString().contains("+avx512f")) function.addFnAttr("prefer-vector-width", "512");
   function.setDoesNotThrow();  // no C++ exceptions cross generated code
 }
+
+namespace {
 
 void checkNames(const Module& module) {
   std::unordered_set<std::string> buffers;
@@ -149,10 +149,8 @@ T saturate(float x) {
   return static_cast<T>(x);
 }
 
-// A const buffer as an internal constant global holding its `init` values,
-// as the interpreter reads them (it ignores buffers[i] for const buffers):
-// the caller need not fill them in, and the optimizer sees the values.
-// Integer elements convert as an f32 -> int cast does: saturating, NaN -> 0.
+}  // namespace
+
 llvm::GlobalVariable* emitConstant(llvm::Module& llvmModule, const Buffer& buffer) {
   if (int64_t(buffer.init.size()) != buffer.size)
     fail("codegen: const buffer '{}' has {} init values for {} elements", buffer.name, buffer.init.size(), buffer.size);
@@ -186,8 +184,6 @@ llvm::GlobalVariable* emitConstant(llvm::Module& llvmModule, const Buffer& buffe
   return global;
 }
 
-}  // namespace
-
 std::unique_ptr<llvm::Module> emitLLVMModule(const Module& module, llvm::LLVMContext& context,
                                              const llvm::TargetMachine& machine) {
   checkNames(module);
@@ -196,10 +192,7 @@ std::unique_ptr<llvm::Module> emitLLVMModule(const Module& module, llvm::LLVMCon
   llvmModule->setDataLayout(machine.createDataLayout());
 
   // The kernels, each with the buffers it uses.
-  std::vector<llvm::Function*> functions;
-  std::vector<std::vector<int>> kernelParams;
-  std::set<int> usedBuffers;
-  bool needsRuntime = false;
+  std::vector<KernelFunction> kernels;
   for (const Kernel& kernel : module.kernels) {
     if (!kernel.body) fail("codegen: kernel '{}' has no body", kernel.name);
     BufferUses uses(module, kernel);
@@ -218,89 +211,10 @@ std::unique_ptr<llvm::Module> emitLLVMModule(const Module& module, llvm::LLVMCon
     llvm::Argument* extra = function->arg_size() > params.size() ? function->getArg(unsigned(params.size())) : nullptr;
     if (extra) extra->setName(parallel ? "runtime" : kLoopStepVar);
     emitKernelBody(kernel, *function, args, parallel ? extra : nullptr, parallel ? nullptr : extra);
-    needsRuntime |= parallel;
-    functions.push_back(function);
-    kernelParams.push_back(std::move(params));
-    usedBuffers.insert(all.begin(), all.end());
+    kernels.push_back({function, std::move(params), parallel});
   }
 
-  // void sigma_step(void* const* buffers): buffers[i] is module.buffers[i];
-  // the step's kernels once. With a training loop, also
-  // void sigma_loop(void* const* buffers, i64 begin, i64 end).
-  llvm::Type* ptr = llvm::PointerType::getUnqual(context);
-  llvm::Type* i64 = llvm::Type::getInt64Ty(context);
-  std::vector<llvm::GlobalVariable*> constants(module.buffers.size(), nullptr);
-  for (int i : usedBuffers)
-    if (module.buffers[i].kind == BufferKind::Constant) constants[i] = emitConstant(*llvmModule, module.buffers[i]);
-  // A tiny step's kernels (W1's) are inlined into sigma_loop, which then is
-  // one function per step that the optimizer sees whole: about a third
-  // less time per step there. Larger steps keep the calls, whose cost is
-  // noise next to their kernels' (and inlining them would compile each
-  // twice). sigma_step keeps its calls either way, so that assembly() shows
-  // one function per kernel.
-  bool inlineIntoLoop = true;
-  for (const Buffer& buffer : module.buffers) inlineIntoLoop &= buffer.size <= kInlineIntoLoopElements;
-  auto emitEntry = [&](const char* name, bool loop) {
-    std::vector<llvm::Type*> params = {ptr};
-    if (loop) params.insert(params.end(), {i64, i64});
-    auto* entry = llvm::Function::Create(llvm::FunctionType::get(llvm::Type::getVoidTy(context), params, false),
-                                         llvm::Function::ExternalLinkage, name, *llvmModule);
-    addTargetAttributes(*entry, machine);
-    llvm::Argument* table = entry->getArg(0);
-    table->setName("buffers");
-    table->addAttr(llvm::Attribute::NoCapture);
-    table->addAttr(llvm::Attribute::ReadOnly);
-    llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", entry));
-    // Each pointer is loaded once, up front (before the loop): the kernels
-    // write only buffers, never the pointer table. Const buffers are globals.
-    std::vector<llvm::Value*> pointers(module.buffers.size(), nullptr);
-    for (int i : usedBuffers)
-      pointers[i] = constants[i] ? static_cast<llvm::Value*>(constants[i])
-                                 : b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, table, uint64_t(i)),
-                                                module.buffers[i].name);
-    // The thread pool, one slot past the buffers (codegen/RuntimeABI.h).
-    llvm::Value* runtime = nullptr;
-    if (needsRuntime)
-      runtime = b.CreateLoad(ptr, b.CreateConstInBoundsGEP1_64(ptr, table, uint64_t(module.buffers.size())), "runtime");
-    auto callKernels = [&](KernelRole role, llvm::Value* step) {
-      for (size_t k = 0; k < functions.size(); ++k) {
-        if (module.kernels[k].role != role) continue;
-        std::vector<llvm::Value*> args;
-        for (int i : kernelParams[k]) args.push_back(pointers[i]);
-        if (takesRuntime(module.kernels[k])) args.push_back(runtime);
-        if (role != KernelRole::Step) args.push_back(step);
-        llvm::CallInst* call = b.CreateCall(functions[k], args);
-        if (loop && inlineIntoLoop) call->addFnAttr(llvm::Attribute::AlwaysInline);
-      }
-    };
-    if (!loop) {
-      callKernels(KernelRole::Step, nullptr);
-      b.CreateRetVoid();
-      return;
-    }
-    // for (step = begin; step < end; ++step) { loop_in; step; loop_out }
-    llvm::Argument* begin = entry->getArg(1);
-    llvm::Argument* end = entry->getArg(2);
-    begin->setName("begin");
-    end->setName("end");
-    llvm::BasicBlock* preheader = b.GetInsertBlock();
-    auto* body = llvm::BasicBlock::Create(context, "step", entry);
-    auto* exit = llvm::BasicBlock::Create(context, "done", entry);
-    b.CreateCondBr(b.CreateICmpSLT(begin, end), body, exit);
-    b.SetInsertPoint(body);
-    llvm::PHINode* step = b.CreatePHI(i64, 2, kLoopStepVar);
-    step->addIncoming(begin, preheader);
-    callKernels(KernelRole::LoopIn, step);
-    callKernels(KernelRole::Step, nullptr);
-    callKernels(KernelRole::LoopOut, step);
-    llvm::Value* next = b.CreateAdd(step, llvm::ConstantInt::get(i64, 1), "next", /*HasNUW=*/true, /*HasNSW=*/true);
-    step->addIncoming(next, b.GetInsertBlock());
-    b.CreateCondBr(b.CreateICmpSLT(next, end), body, exit);
-    b.SetInsertPoint(exit);
-    b.CreateRetVoid();
-  };
-  emitEntry(kEntryName, false);
-  if (module.hasTrainingLoop()) emitEntry(kLoopEntryName, true);
+  emitEntryPoints(*llvmModule, module, machine, kernels);
 
   std::string problems;
   llvm::raw_string_ostream out(problems);

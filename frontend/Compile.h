@@ -94,7 +94,10 @@ class TrainingStep {
   // steps [begin, end) of `batches` in one native call, step s on the
   // samples order[s·batch() ..] of the tables at rate rates[s], with the
   // optimizer's step terms and the regularization coefficients of now.
-  // The same bits as that many runInPlace() calls on those batches.
+  // The same bits as that many runInPlace() calls on those batches. The
+  // step's input and output buffers hold nothing useful afterwards (the
+  // compiled loop may keep them in registers): loopResult() has each
+  // step's results; parameters and optimizer state are where the steps left them.
   struct LoopBatches {
     std::span<const float> features;  // samples × inputSize() / batch()
     std::span<const float> targets;   // samples × targetSize() / batch(): encoded (frontend/Evaluator.h)

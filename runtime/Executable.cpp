@@ -12,8 +12,6 @@
 namespace sigma {
 
 namespace {
-int64_t elementBytes(loop::ScalarType t) { return t == loop::ScalarType::I64 ? 8 : t == loop::ScalarType::Bool ? 1 : 4; }
-int64_t alignUp(int64_t n) { return (n + 63) & ~int64_t(63); }
 void freeArena(std::byte* p) { std::free(p); }
 }  // namespace
 
@@ -21,15 +19,9 @@ Executable::Executable(loop::Module module, const ExecutableOptions& options)
     : module_(std::move(module)), backend_(options.backend), arena_(nullptr, freeArena) {
   // Buffers with storage of their own come first; temporaries placed by
   // memory planning (passes/PlanMemory.h) share the region after them.
-  std::vector<int64_t> offsets;
-  for (const auto& b : module_.buffers) {
-    offsets.push_back(arenaBytes_);
-    if (b.offset < 0 && b.kind != loop::BufferKind::Extern) arenaBytes_ += alignUp(std::max<int64_t>(b.size, 1) * elementBytes(b.type));
-  }
-  const int64_t tempRegion = arenaBytes_;
-  for (size_t i = 0; i < module_.buffers.size(); ++i)
-    if (module_.buffers[i].offset >= 0) offsets[i] = tempRegion + module_.buffers[i].offset;
-  arenaBytes_ += alignUp(module_.tempArenaBytes());
+  const loop::ArenaLayout layout = loop::arenaLayout(module_);
+  const std::vector<int64_t>& offsets = layout.offsets;
+  arenaBytes_ = layout.bytes;
   arena_.reset(static_cast<std::byte*>(std::aligned_alloc(64, size_t(std::max<int64_t>(arenaBytes_, 64)))));
   if (!arena_) fail("executable @{}: cannot allocate a {}-byte arena", module_.name, arenaBytes_);
   std::memset(arena_.get(), 0, size_t(arenaBytes_));

@@ -37,15 +37,13 @@ const std::vector<float> kSpecials = {0.0f, -0.0f, 1.0f, -1.0f, 0.5f, -2.5f, 3.0
                                       -std::numeric_limits<float>::max(), 88.7f, -104.0f, 1e-7f, 20.0f,
                                       kInf, -kInf, kNaN, -kNaN, 3.14159265f};
 
-size_t elementBytes(ScalarType t) { return t == ScalarType::I64 ? 8 : t == ScalarType::Bool ? 1 : 4; }
-
 // Storage for every buffer of a module, 8-byte aligned, filled
 // deterministically: random values for f32/i32/i64, then what a test sets.
 class Storage {
  public:
   explicit Storage(const Module& m, uint32_t seed = 1) : module_(&m) {
     for (const Buffer& b : m.buffers) {
-      data_.emplace_back((size_t(b.size) * elementBytes(b.type) + 7) / 8 + 1);
+      data_.emplace_back((size_t(b.size) * size_t(loop::elementBytes(b.type)) + 7) / 8 + 1);
       for (int64_t i = 0; i < b.size; ++i) {
         seed = seed * 1664525u + 1013904223u;
         int32_t r = int32_t(seed >> 8) % 1000;  // -999..999
@@ -109,7 +107,7 @@ void expectIdentical(const Module& m, const Storage& jit, const Storage& referen
   int mismatches = 0;
   for (size_t i = 0; i < m.buffers.size(); ++i) {
     const Buffer& b = m.buffers[i];
-    size_t w = elementBytes(b.type);
+    size_t w = size_t(loop::elementBytes(b.type));
     for (int64_t e = 0; e < b.size; ++e) {
       const char* x = static_cast<const char*>(jit.raw(i)) + e * w;
       const char* y = static_cast<const char*>(reference.raw(i)) + e * w;

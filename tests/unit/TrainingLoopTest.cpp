@@ -91,15 +91,32 @@ TEST(TrainingLoop, OneCallComputesTheBitsOfStepsFromTheHost) {
   EXPECT_EQ(looped.learningRate(), epoch.rates.back());
 }
 
-// The JIT's sigma_loop against the interpreter's loop over the same IR.
+// The JIT's sigma_loop against the interpreter's loop over the same IR, in
+// both of its forms (codegen/EntryEmitter.h): a tiny step's, inlined and
+// addressing the arena by offsets, and a larger step's, calling its kernels.
 TEST(TrainingLoop, TheJitLoopMatchesTheInterpreter) {
-  const Dataset data = blobs(24, 9);
-  TrainingStep jit = blobStep(optim::momentum({.lr = 0.05f, .momentum = 0.9f}));
-  TrainingStep interpreted = blobStep(optim::momentum({.lr = 0.05f, .momentum = 0.9f}), Backend::Interpreter);
-  Epoch epoch(jit, data, 6);
-  for (TrainingStep* step : {&jit, &interpreted}) step->runLoop({data.features, epoch.targets, epoch.order, epoch.rates}, 0, 6);
-  for (int64_t s = 0; s < 6; ++s) expectSameBits(jit.loopResult(s), interpreted.loopResult(s), s);
-  expectSameParameters(jit, interpreted);
+  for (int64_t features : {2, 600}) {  // 600 × batch 8 = 4800 inputs: more than a tiny step's 4096
+    Dataset data = blobs(24, 9);
+    if (features > 2) {
+      data.sampleShape = {features};
+      std::vector<float> wide;
+      for (int64_t i = 0; i < data.count; ++i)
+        for (int64_t f = 0; f < features; ++f) wide.push_back(data.features[size_t(i * 2 + f % 2)] * float(1 + f % 5));
+      data.features = wide;
+    }
+    auto make = [&](Backend backend) {
+      nn::Sequential net{nn::Linear(features, 16), nn::Tanh(), nn::Linear(16, 3)};
+      return compile(net, loss::cross_entropy(), optim::momentum({.lr = 0.05f, .momentum = 0.9f}),
+                     {.batch = 8, .seed = 3, .backend = backend, .regularize = {{"*", reg::l1(1e-4f) + reg::l2(1e-3f)}}});
+    };
+    TrainingStep jit = make(Backend::JIT), interpreted = make(Backend::Interpreter);
+    EXPECT_EQ(jit.executable().jit()->unoptimizedLLVMIR().find("sigma_loop.steps") != std::string::npos, features == 2);
+    Epoch epoch(jit, data, 6);
+    for (TrainingStep* step : {&jit, &interpreted})
+      step->runLoop({data.features, epoch.targets, epoch.order, epoch.rates}, 0, 6);
+    for (int64_t s = 0; s < 6; ++s) expectSameBits(jit.loopResult(s), interpreted.loopResult(s), s);
+    expectSameParameters(jit, interpreted);
+  }
 }
 
 // fit's compiled loop and its host loop write byte-identical metrics (every
