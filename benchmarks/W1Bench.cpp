@@ -11,7 +11,12 @@
 //                          (what fit runs): per step the host writes its
 //                          feeds, the compiled loop gathers the batch
 //                          through the order, steps and records the stats
+//   W1/sigma_loop_native   Executable::runLoop on feeds written once: the
+//                          native loop alone
 //   W1/handwritten_scalar  the peer's scalar step + stats (peers/W1Handwritten.h)
+//   W1/handwritten_avx512  the fastest peer: the whole step in AVX-512
+//                          registers (peers/W1Avx512.h; AVX-512 builds only),
+//                          checked against the scalar peer after 1000 steps
 //
 // Before anything is timed, each Sigma step gets the peers' initial weights
 // and must land on the hand-written peer's numbers after 1000 steps;
@@ -27,6 +32,7 @@
 #include <vector>
 
 #include "benchmarks/Bench.h"
+#include "benchmarks/peers/W1Avx512.h"
 #include "benchmarks/peers/W1Handwritten.h"
 #include "codegen/JitModule.h"
 #include "frontend/SeedNetwork.h"
@@ -189,6 +195,38 @@ void BM_HandwrittenScalar(benchmark::State& state) {
   nsPerStep(state);
 }
 
+void BM_SigmaLoopNative(benchmark::State& state) {
+  static std::unique_ptr<W1Sigma> s = makeW1Loop();
+  if (!s->error.empty()) return state.SkipWithError(s->error.c_str());
+  const W1Loop loop;
+  s->step.runLoop(loop.batches(), 0, W1Loop::kSteps);
+  for (auto _ : state) {
+    s->step.executable().runLoop(0, W1Loop::kSteps);
+    benchmark::ClobberMemory();
+  }
+  state.counters["ns/step"] = benchmark::Counter(
+      1e-9 * double(W1Loop::kSteps), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void BM_HandwrittenAvx512(benchmark::State& state) {
+  XorBatch batch;
+  peers::W1Handwritten scalar(batch.x.data(), batch.y.data());
+  peers::W1Avx512 peer(batch.x.data(), batch.y.data(), scalar.p);
+  benchmark::DoNotOptimize(&peer);
+  benchmark::ClobberMemory();
+  peers::W1Result fast{}, reference{};
+  for (int i = 0; i < 1000; ++i) fast = peer.step(), reference = scalar.step();
+  // Its tanh is not glibc's: the same numbers within float noise.
+  auto close = [](float a, float b) { return std::fabs(a - b) <= 1e-4f * std::max(1.0f, std::fabs(b)); };
+  if (!close(fast.loss, reference.loss) || !close(fast.sumabs, reference.sumabs) || !close(fast.sumsq, reference.sumsq))
+    return state.SkipWithError("W1 AVX-512 peer disagrees with the scalar peer after 1000 steps");
+  for (auto _ : state) {
+    peers::W1Result r = peer.step();
+    benchmark::DoNotOptimize(r);
+  }
+  nsPerStep(state);
+}
+
 }  // namespace
 
 void registerW1Benchmarks() {
@@ -201,9 +239,12 @@ void registerW1Benchmarks() {
       {"W1/sigma_step_only", BM_SigmaStepOnly},
       {"W1/sigma_unfused", BM_SigmaUnfused},
       {"W1/sigma_compiled_loop", BM_SigmaCompiledLoop},
+      {"W1/sigma_loop_native", BM_SigmaLoopNative},
       {"W1/handwritten_scalar", BM_HandwrittenScalar},
   };
   for (const Entry& e : entries) benchmark::RegisterBenchmark(e.name, e.fn)->Unit(benchmark::kNanosecond);
+  if (peers::W1Avx512::kAvailable)
+    benchmark::RegisterBenchmark("W1/handwritten_avx512", BM_HandwrittenAvx512)->Unit(benchmark::kNanosecond);
 }
 
 std::string jitTargetDescription() {
