@@ -104,18 +104,28 @@ TEST(TrainingLoop, TheJitLoopMatchesTheInterpreter) {
         for (int64_t f = 0; f < features; ++f) wide.push_back(data.features[size_t(i * 2 + f % 2)] * float(1 + f % 5));
       data.features = wide;
     }
-    auto make = [&](Backend backend) {
+    auto make = [&](Backend backend, int threads) {
       nn::Sequential net{nn::Linear(features, 16), nn::Tanh(), nn::Linear(16, 3)};
-      return compile(net, loss::cross_entropy(), optim::momentum({.lr = 0.05f, .momentum = 0.9f}),
-                     {.batch = 8, .seed = 3, .backend = backend, .regularize = {{"*", reg::l1(1e-4f) + reg::l2(1e-3f)}}});
+      CompileOptions options{.batch = 8, .seed = 3, .backend = backend,
+                             .regularize = {{"*", reg::l1(1e-4f) + reg::l2(1e-3f)}}};
+      options.threads = threads;
+      return compile(net, loss::cross_entropy(), optim::momentum({.lr = 0.05f, .momentum = 0.9f}), options);
     };
-    TrainingStep jit = make(Backend::JIT), interpreted = make(Backend::Interpreter);
-    EXPECT_EQ(jit.executable().jit()->unoptimizedLLVMIR().find("sigma_loop.steps") != std::string::npos, features == 2);
+    // The larger step also on two threads: its parallel loops, inside the loop.
+    TrainingStep jit = make(Backend::JIT, 1), threaded = make(Backend::JIT, 2);
+    TrainingStep interpreted = make(Backend::Interpreter, 1);
+    const std::string& ir = threaded.executable().jit()->unoptimizedLLVMIR();
+    EXPECT_EQ(ir.find("sigma_loop.steps") != std::string::npos, features == 2);
+    if (features > 2) EXPECT_NE(ir.find(".chunk"), std::string::npos) << "no parallel loop inside the loop";
     Epoch epoch(jit, data, 6);
-    for (TrainingStep* step : {&jit, &interpreted})
+    for (TrainingStep* step : {&jit, &threaded, &interpreted})
       step->runLoop({data.features, epoch.targets, epoch.order, epoch.rates}, 0, 6);
-    for (int64_t s = 0; s < 6; ++s) expectSameBits(jit.loopResult(s), interpreted.loopResult(s), s);
+    for (int64_t s = 0; s < 6; ++s) {
+      expectSameBits(jit.loopResult(s), interpreted.loopResult(s), s);
+      expectSameBits(threaded.loopResult(s), interpreted.loopResult(s), s);
+    }
     expectSameParameters(jit, interpreted);
+    expectSameParameters(threaded, interpreted);
   }
 }
 
