@@ -51,7 +51,8 @@ test-tsan: deps
 # sigma-bench (benchmarks/): machine limits, W1, W3 and their peers, 5
 # repetitions, medians; the report (benchmarks/RESULTS.md) says how to read it.
 bench: build
-	python3 scripts/bench-report.py --bench $(BUILD)/bin/sigma-bench --output benchmarks/RESULTS.md
+	python3 scripts/bench-report.py --bench $(BUILD)/bin/sigma-bench --output benchmarks/RESULTS.md \
+	  --save-json $(BUILD)/bench.json
 	@cat benchmarks/RESULTS.md
 
 clean:

@@ -169,6 +169,14 @@ void stepOnly(benchmark::State& state, W1Sigma& s) {
 void BM_SigmaStepOnly(benchmark::State& state) { stepOnly(state, w1(true)); }
 void BM_SigmaUnfused(benchmark::State& state) { stepOnly(state, w1(false)); }
 
+// Each iteration is W1Loop::kSteps steps: ns/step = seconds / (iterations ·
+// steps) · 1e9; steps/iter tells scripts/bench-report.py to divide its times.
+void loopSteps(benchmark::State& state) {
+  state.counters["ns/step"] = benchmark::Counter(
+      1e-9 * double(W1Loop::kSteps), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["steps/iter"] = double(W1Loop::kSteps);
+}
+
 void BM_SigmaCompiledLoop(benchmark::State& state) {
   static std::unique_ptr<W1Sigma> s = makeW1Loop();
   if (!s->error.empty()) return state.SkipWithError(s->error.c_str());
@@ -177,9 +185,7 @@ void BM_SigmaCompiledLoop(benchmark::State& state) {
     s->step.runLoop(loop.batches(), 0, W1Loop::kSteps);
     benchmark::ClobberMemory();
   }
-  // Each iteration is 1000 steps: ns/step = seconds / (iterations · 1000) · 1e9.
-  state.counters["ns/step"] = benchmark::Counter(
-      1e-9 * double(W1Loop::kSteps), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  loopSteps(state);
 }
 
 void BM_HandwrittenScalar(benchmark::State& state) {
@@ -204,8 +210,7 @@ void BM_SigmaLoopNative(benchmark::State& state) {
     s->step.executable().runLoop(0, W1Loop::kSteps);
     benchmark::ClobberMemory();
   }
-  state.counters["ns/step"] = benchmark::Counter(
-      1e-9 * double(W1Loop::kSteps), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  loopSteps(state);
 }
 
 void BM_HandwrittenAvx512(benchmark::State& state) {

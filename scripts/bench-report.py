@@ -161,8 +161,10 @@ def medians(data):
 
 
 def to_unit(entry, key, unit):
+    """A time per step: a benchmark whose iteration runs several steps (W1's compiled loop) says how many
+    in its `steps/iter` counter."""
     scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
-    return entry[key] * scale[entry["time_unit"]] / scale[unit]
+    return entry[key] * scale[entry["time_unit"]] / scale[unit] / entry.get("steps/iter", 1)
 
 
 def fmt(x):
@@ -198,7 +200,7 @@ def workload_table(lines, rows, errors, prefix, unit, extra_columns, ratio_peers
         cells += [column(e) for _, column in extra_columns]
         for p in peers:
             sigma_row = n.split("/", 1)[1].startswith("sigma")
-            cells.append(fmt(e["cpu_time"] / rows[p]["cpu_time"]) if sigma_row else "")
+            cells.append(fmt(to_unit(e, "cpu_time", unit) / to_unit(rows[p], "cpu_time", unit)) if sigma_row else "")
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
 
