@@ -2,6 +2,8 @@
 
 #include "runtime/ThreadPool.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -12,19 +14,19 @@
 namespace sigma {
 
 namespace {
-void freeArena(std::byte* p) { std::free(p); }
 }  // namespace
 
 Executable::Executable(loop::Module module, const ExecutableOptions& options)
-    : module_(std::move(module)), backend_(options.backend), arena_(nullptr, freeArena) {
+    : module_(std::move(module)), backend_(options.backend) {
   // Buffers with storage of their own come first; temporaries placed by
   // memory planning (passes/PlanMemory.h) share the region after them.
   const loop::ArenaLayout layout = loop::arenaLayout(module_);
   const std::vector<int64_t>& offsets = layout.offsets;
   arenaBytes_ = layout.bytes;
-  arena_.reset(static_cast<std::byte*>(std::aligned_alloc(64, size_t(std::max<int64_t>(arenaBytes_, 64)))));
-  if (!arena_) fail("executable @{}: cannot allocate a {}-byte arena", module_.name, arenaBytes_);
-  std::memset(arena_.get(), 0, size_t(arenaBytes_));
+  const size_t bytes = size_t(std::max<int64_t>(arenaBytes_, 64));
+  void* pages = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (pages == MAP_FAILED) fail("executable @{}: cannot allocate a {}-byte arena", module_.name, arenaBytes_);
+  arena_ = std::unique_ptr<std::byte[], ArenaDeleter>(static_cast<std::byte*>(pages), ArenaDeleter{bytes});
   externSizes_.assign(module_.buffers.size(), 0);
   for (size_t i = 0; i < module_.buffers.size(); ++i) {
     const auto& b = module_.buffers[i];
@@ -87,6 +89,10 @@ void Executable::startTiers(const ExecutableOptions& options) {
     }
     optimized_.store(true, std::memory_order_release);
   });
+}
+
+void ArenaDeleter::operator()(std::byte* p) const {
+  if (p) munmap(p, bytes);
 }
 
 Executable::~Executable() {

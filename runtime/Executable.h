@@ -45,6 +45,12 @@ struct ExecutableOptions {
   bool tiered = false;
 };
 
+// Unmaps an executable's arena.
+struct ArenaDeleter {
+  size_t bytes = 0;
+  void operator()(std::byte* p) const;
+};
+
 class Executable {
  public:
   Executable(loop::Module module, const ExecutableOptions& options = {});
@@ -95,7 +101,9 @@ class Executable {
 
   loop::Module module_;
   Backend backend_;
-  std::unique_ptr<std::byte[], void (*)(std::byte*)> arena_;
+  // Anonymous pages (mmap): zero already, and faulted in when first used,
+  // so that creating an executable costs no pass over its arena.
+  std::unique_ptr<std::byte[], ArenaDeleter> arena_;
   int64_t arenaBytes_ = 0;
   std::vector<void*> pointers_;  // pointers_[i]: storage of module_.buffers[i]; then &runtime_
   std::vector<int64_t> externSizes_;  // elements bound to each extern buffer (0 for the others)
