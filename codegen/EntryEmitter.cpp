@@ -1,6 +1,10 @@
 #include "codegen/EntryEmitter.h"
 
+#include <functional>
+#include <utility>
+
 #include <llvm/IR/Constants.h>
+#include <llvm/IR/Instructions.h>
 #include <llvm/IR/Function.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
@@ -37,7 +41,13 @@ class EntryEmitter {
     emitStep();
     if (!module_.hasTrainingLoop()) return;
     bool tiny = !needsRuntime_;
-    for (const Buffer& b : module_.buffers) tiny &= b.size <= kInlineIntoLoopElements;
+    int64_t localBytes = 0;
+    for (size_t i = 0; i < module_.buffers.size(); ++i) {
+      const Buffer& b = module_.buffers[i];
+      tiny &= b.size <= kInlineIntoLoopElements;
+      if (localInLoop(int(i))) localBytes += b.size * elementBytes(b.type);
+    }
+    tiny &= localBytes <= kLoopLocalBytes;  // sigma_loop's stack frame stays small
     if (tiny) emitTinyLoop();
     else emitLoop();
   }
@@ -92,7 +102,8 @@ class EntryEmitter {
 
   // for (step = begin; step < end; ++step) { loop_in; step; loop_out }, then ret.
   void emitStepLoop(llvm::IRBuilder<>& b, llvm::Function* f, const std::vector<llvm::Value*>& pointers,
-                    llvm::Value* runtime, llvm::Value* begin, llvm::Value* end, bool inlined) {
+                    llvm::Value* runtime, llvm::Value* begin, llvm::Value* end, bool inlined,
+                    const std::function<void(llvm::IRBuilder<>&)>& beforeReturn = {}) {
     llvm::BasicBlock* preheader = b.GetInsertBlock();
     auto* body = llvm::BasicBlock::Create(context_, "step", f);
     auto* exit = llvm::BasicBlock::Create(context_, "done", f);
@@ -107,6 +118,7 @@ class EntryEmitter {
     step->addIncoming(next, b.GetInsertBlock());
     b.CreateCondBr(b.CreateICmpSLT(next, end), body, exit);
     b.SetInsertPoint(exit);
+    if (beforeReturn) beforeReturn(b);
     b.CreateRetVoid();
   }
 
@@ -139,12 +151,11 @@ class EntryEmitter {
   // sigma_loop finds the arena from one buffer's slot and its offset, and
   // hands it and the extern pointers to sigma_loop.steps as noalias
   // parameters: the promise alias analysis needs (see the header).
-  // What sigma_loop may keep to itself (then a local array, which the
-  // optimizer can keep in registers): what no step reads from an earlier
-  // step or from the host, and nobody reads after the loop, which reads
-  // each step's results from the record. That is the temporaries (written
-  // before they are read in every step: memory planning shares their
-  // bytes), the outputs, and the inputs the loop_in kernels write.
+  // What sigma_loop keeps in a local array for the call (copied in from the
+  // arena before the first step and back after the last, so that every
+  // read sees what the interpreter's would), which the optimizer may then
+  // keep in registers: the temporaries, outputs and gathered inputs, which
+  // the steps rewrite, not the parameters and state, which they update.
   bool localInLoop(int i) const {
     const Buffer& buffer = module_.buffers[size_t(i)];
     if (buffer.kind == BufferKind::Temp || buffer.kind == BufferKind::Output) return true;
@@ -168,28 +179,40 @@ class EntryEmitter {
       steps->getArg(unsigned(p))->addAttr(llvm::Attribute::NoAlias);
       steps->getArg(unsigned(p))->addAttr(llvm::Attribute::NoCapture);
     }
-    arena->addAttrs(llvm::AttrBuilder(context_).addAlignmentAttr(llvm::Align(64)).addDereferenceableAttr(uint64_t(layout.bytes)));
+    if (anchor >= 0)  // else the arena is never touched (a null one is passed)
+      arena->addAttrs(llvm::AttrBuilder(context_).addAlignmentAttr(llvm::Align(64)).addDereferenceableAttr(uint64_t(layout.bytes)));
     {
       llvm::IRBuilder<> b(llvm::BasicBlock::Create(context_, "entry", steps));
       std::vector<llvm::Value*> pointers(module_.buffers.size(), nullptr);
+      std::vector<std::pair<llvm::Value*, llvm::Value*>> locals;  // (local, its arena copy)
       for (int i : used_) {
         const Buffer& buffer = module_.buffers[i];
         if (constants_[i]) {
           pointers[i] = constants_[i];
-        } else if (localInLoop(i)) {
-          auto* local = b.CreateAlloca(storageType(context_, buffer.type), b.getInt64(uint64_t(buffer.size)), buffer.name);
-          local->setAlignment(llvm::Align(64));
-          pointers[i] = local;
-        } else {
-          pointers[i] = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), arena, uint64_t(layout.offsets[i]), buffer.name);
+          continue;
         }
+        pointers[i] = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), arena, uint64_t(layout.offsets[i]), buffer.name);
+        if (!localInLoop(i)) continue;
+        auto* local = b.CreateAlloca(storageType(context_, buffer.type), b.getInt64(uint64_t(buffer.size)), buffer.name);
+        local->setAlignment(llvm::Align(64));
+        locals.emplace_back(local, pointers[i]);
+        pointers[i] = local;
       }
+      auto copy = [&](llvm::IRBuilder<>& at, bool in) {
+        for (auto [local, home] : locals) {
+          const auto* alloca = llvm::cast<llvm::AllocaInst>(local);
+          const uint64_t bytes = *alloca->getAllocationSize(llvm_.getDataLayout());
+          if (in) at.CreateMemCpy(local, llvm::Align(64), home, llvm::Align(4), bytes);
+          else at.CreateMemCpy(home, llvm::Align(4), local, llvm::Align(64), bytes);
+        }
+      };
+      copy(b, true);
       for (size_t e = 0; e < externs.size(); ++e) {
         pointers[externs[e]] = steps->getArg(unsigned(1 + e));
         pointers[externs[e]]->setName(module_.buffers[externs[e]].name);
       }
       emitStepLoop(b, steps, pointers, nullptr, steps->getArg(unsigned(1 + externs.size())),
-                   steps->getArg(unsigned(2 + externs.size())), true);
+                   steps->getArg(unsigned(2 + externs.size())), true, [&](llvm::IRBuilder<>& at) { copy(at, false); });
     }
     llvm::Argument *begin, *end;
     llvm::Function* entry = loopEntry(begin, end);

@@ -14,13 +14,12 @@
 // noalias base plus the buffer's constant offset (ir/LoopIR.h's
 // arenaLayout), and the extern buffers as noalias pointers of their own.
 // Alias analysis then tells all buffers apart, so values stay in registers
-// from one kernel to the next instead of going through memory. What only
-// lives within a step (temporaries, outputs, the inputs loop_in kernels
-// write) is a local array of sigma_loop's instead, which the optimizer may
-// keep in registers: the arena's copies of those are left as they were
-// (the record holds each step's results). This form needs buffers[i] =
-// arena + arenaLayout(module).offsets[i] for every non-extern buffer, which
-// is how Executable lays them out.
+// from one kernel to the next instead of going through memory. What the
+// steps rewrite (temporaries, outputs, the inputs loop_in kernels write) is
+// a local array of sigma_loop's, copied in from the arena before the first
+// step and back after the last, which the optimizer may keep in registers.
+// This form needs buffers[i] = arena + arenaLayout(module).offsets[i] for
+// every non-extern buffer, which is how Executable lays them out.
 // Internal to codegen/: includes LLVM headers.
 #pragma once
 
@@ -38,8 +37,10 @@ class TargetMachine;
 
 namespace sigma::codegen {
 
-// The largest buffer of a step whose kernels sigma_loop inlines.
+// The largest buffer of a step whose kernels sigma_loop inlines, and the
+// most bytes it keeps in local arrays (its stack frame).
 inline constexpr int64_t kInlineIntoLoopElements = 4096;
+inline constexpr int64_t kLoopLocalBytes = 64 * 1024;
 
 // A kernel's function and the module buffers it takes, in parameter order.
 struct KernelFunction {

@@ -14,7 +14,10 @@
 // module with a training loop (ir/LoopIR.h) also has
 // `sigma_loop(buffers, begin, end)`, the same table, which runs steps
 // [begin, end) in one call; its extern buffers' slots point to the
-// caller's storage, which must not overlap any other buffer.
+// caller's storage, which must not overlap any other buffer, and every
+// other buffer must lie in one arena as Executable lays it out
+// (loop::arenaLayout): a tiny step's loop addresses them from one base
+// (codegen/EntryEmitter.h).
 //
 // Results are bit-for-bit those of sigma::interpret (runtime/Interpreter.h):
 // no fast-math, no fma contraction, f32 -> int casts saturate, and tanh /

@@ -96,7 +96,10 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
   step.graphText_ = printGraph(unit.graph);
   const int64_t batch = x->type.shape.empty() ? 1 : x->type.shape[0];
   if (options.trainingLoop) {
-    addTrainingLoop(unit.loops, trainingLoopSpec(step.info_, batch, x->type.size(), graph.find("target")->type.size()));
+    const TrainingLoopSpec spec = trainingLoopSpec(step.info_, batch, x->type.size(), graph.find("target")->type.size());
+    addTrainingLoop(unit.loops, spec);
+    step.loopFeedWidth_ = int64_t(spec.feedNames.size());
+    step.loopRecordWidth_ = int64_t(spec.recordNames.size());
     verifyModule(unit.loops);
     const bool wantsText = !options.passes.dumpDir.empty() || options.passes.printAfterAll;
     pm.recordStage("add-training-loop", wantsText ? printModule(unit.loops) : "", "sl", clock.lap());

@@ -94,10 +94,8 @@ class TrainingStep {
   // steps [begin, end) of `batches` in one native call, step s on the
   // samples order[s·batch() ..] of the tables at rate rates[s], with the
   // optimizer's step terms and the regularization coefficients of now.
-  // The same bits as that many runInPlace() calls on those batches. The
-  // step's input and output buffers hold nothing useful afterwards (the
-  // compiled loop may keep them in registers): loopResult() has each
-  // step's results; parameters and optimizer state are where the steps left them.
+  // The same bits as that many runInPlace() calls on those batches;
+  // loopResult() has each step's results.
   struct LoopBatches {
     std::span<const float> features;  // samples × inputSize() / batch()
     std::span<const float> targets;   // samples × targetSize() / batch(): encoded (frontend/Evaluator.h)
@@ -189,6 +187,7 @@ class TrainingStep {
   std::vector<std::array<const float*, 6>> statBuffers_;  // per parameter, kWeightStatNames order
   // The training loop's feeds and record (extern buffers), steps × width.
   std::vector<float> loopFeeds_, loopRecord_;
+  int64_t loopFeedWidth_ = 0, loopRecordWidth_ = 0;  // the spec's (compile() sets them)
   int64_t loopBegin_ = 0, loopEnd_ = 0;
 };
 

@@ -167,7 +167,6 @@ FitHistory fit(TrainingStep& step, const Dataset& train, const Dataset* test, co
         }
         step.setStepCount(firstStep + end);
       }
-      step.setLearningRate(rates.back());
     } else {
       // One-hot targets go straight into the step's target buffer.
       const bool oneHot = encoding == TargetEncoding::OneHot;

@@ -62,8 +62,12 @@ void TrainingStep::runLoop(const LoopBatches& batches, int64_t begin, int64_t en
              batches.order[size_t(i)], samples);
   if (begin == end) return;
 
-  const int64_t feedWidth = 1 + int64_t(scalarBuffers_.size() + 2 * regs_.size());
-  const int64_t recordWidth = 2 + int64_t(statBuffers_.size() * 6);
+  // The rows the compiled loop reads and writes are the spec's widths: the
+  // JIT checks no bounds, so the host must agree with them exactly.
+  const int64_t feedWidth = loopFeedWidth_, recordWidth = loopRecordWidth_;
+  if (1 + int64_t(scalarBuffers_.size() + 2 * regs_.size()) != feedWidth ||
+      2 + int64_t(statBuffers_.size() * std::size(kWeightStatNames)) != recordWidth)
+    fail("TrainingStep::runLoop: the step's feeds or record do not match its training loop (a Sigma bug)");
   loopFeeds_.resize(size_t(end * feedWidth));
   loopRecord_.resize(size_t(end * recordWidth));
   if (scalarBuffers_.empty()) {
@@ -92,13 +96,13 @@ void TrainingStep::runLoop(const LoopBatches& batches, int64_t begin, int64_t en
 StepResult TrainingStep::loopResult(int64_t s) const {
   if (s < loopBegin_ || s >= loopEnd_)
     fail("TrainingStep::loopResult: step {} is not one of the last loop's [{}, {})", s, loopBegin_, loopEnd_);
-  const float* row = &loopRecord_[size_t(s) * (2 + statBuffers_.size() * 6)];
+  const float* row = &loopRecord_[size_t(s * loopRecordWidth_)];
   StepResult r;
   r.loss = row[0];
   r.data_loss = row[1];
   r.weights.reserve(statBuffers_.size());
   for (size_t p = 0; p < statBuffers_.size(); ++p) {
-    const float* w = row + 2 + 6 * p;
+    const float* w = row + 2 + std::size(kWeightStatNames) * p;
     r.weights.push_back({info_.parameters[p], w[0], w[1], w[2], w[3], w[4], w[5]});
   }
   return r;

@@ -125,6 +125,9 @@ class KernelVerifier {
   const Buffer& buffer(const std::string& name, const char* access) const {
     const Buffer* b = module_.findBuffer(name);
     if (!b) fail("{} unknown buffer {}", access, printName('%', name));
+    // sigma_step runs before anything is bound: only the loop may touch extern storage.
+    if (b->kind == BufferKind::Extern && kernel_.role == KernelRole::Step)
+      fail("{} extern buffer {}: only loop_in and loop_out kernels may use extern buffers", access, printName('%', name));
     return *b;
   }
 
@@ -165,10 +168,26 @@ class KernelVerifier {
     for (const auto& [name, extent] : loops_)
       if (extent == 0) return;  // the access never runs
     if (b.kind == BufferKind::Extern) return;  // sized at run time
+    // %step grows without bound: it may only index the loop's own (extern) tables.
+    if (mentionsStep(index))
+      fail("{} {}: the index {} uses %step, but only extern buffers are indexed by the step", access,
+           printName('%', b.name), printExpr(index));
     Interval r = intervalOf(index, loops_);
     if (r.bounded && (r.lo < 0 || r.hi >= b.size))
       fail("{} {}: index {} ranges over [{}, {}], outside [0, {}) (the buffer has {} elements)", access,
            printName('%', b.name), printExpr(index), r.lo, r.hi, b.size, b.size);
+  }
+
+  static bool mentionsStep(const Expr& e) {
+    struct Finder : IRVisitor {
+      bool found = false;
+      using IRVisitor::visit;
+      void visit(const Var* op) override { found |= op->name == kLoopStepVar; }
+      // %step inside a load's index indexes that load's buffer, which is checked on its own.
+      void visit(const Load*) override {}
+    } finder;
+    finder.visit(e);
+    return finder.found;
   }
 
   void typeError(const Expr& e, const std::string& what) const {

@@ -250,7 +250,7 @@ bool inlineOne(Module& m, std::vector<std::string>& remarks, std::set<std::strin
       names += (i ? ", @" : "@") + k.name;
     }
     remarks.push_back(fmt::format("fuse-elementwise: inlined @{} (%{}) into {}", m.kernels[p].name, prod->buffer, names));
-    const std::string inlined = prod->buffer;  // prod lives in the summary of the kernel erased next
+    const std::string inlined = prod->buffer;
     m.kernels.erase(m.kernels.begin() + long(p));
     std::erase_if(m.buffers, [&](const Buffer& b) { return b.name == inlined; });
     return true;

@@ -4,7 +4,6 @@
 
 #include <sys/mman.h>
 
-#include <cstdlib>
 #include <cstring>
 
 #include "codegen/JitModule.h"
@@ -12,9 +11,6 @@
 #include "runtime/Interpreter.h"
 
 namespace sigma {
-
-namespace {
-}  // namespace
 
 Executable::Executable(loop::Module module, const ExecutableOptions& options)
     : module_(std::move(module)), backend_(options.backend) {

@@ -42,7 +42,8 @@ commands:
               --allow-nonfinite train on through NaN/Inf (default: stop at the first step whose
                                 loss, weights or gradients are not finite, naming the tensor)
               --no-compiled-loop step from the host (default: each epoch's batch gathers, steps
-                                and statistics run in one native call; the same bits)
+                                and statistics run as the compiled loop, one native call per
+                                epoch, or per fiftieth with a progress display; the same bits)
   inspect   print one stage of the training step (the seed network's, or the one train
             compiles from the same --model, --act, --loss, --optimizer, --lr, --momentum,
             --weight-decay, --l1, --l2, --l1-proximal, --batch and --seed flags)

@@ -253,10 +253,79 @@ TEST(TrainingLoop, TheLoopIRRoundTripsAndIsVerified) {
   EXPECT_NE(verifyText(buffers + "  kernel @k loop_out {\n    %x[0] = %t[%step]\n  }\n}\n")
                 .find("stores into input buffer %x"),
             std::string::npos);
+  EXPECT_NE(verifyText(buffers + "  buffer %y : f32[1] output\n  kernel @k {\n    %y[0] = %t[0]\n  }\n}\n")
+                .find("only loop_in and loop_out kernels may use extern buffers"),
+            std::string::npos);
+  EXPECT_NE(verifyText(buffers + "  kernel @k loop_in {\n    %x[%step] = 1.0\n  }\n}\n")
+                .find("uses %step, but only extern buffers are indexed by the step"),
+            std::string::npos);
   EXPECT_NE(errorOf([&] { parseModule("module @m {\n  buffer %t : f32[4] extern\n}\n"); })
                 .find("an extern buffer has no size in the IR: write f32[]"),
             std::string::npos);
   EXPECT_NE(errorOf([&] { parseModule("module @m {\n  buffer %t : f32[] temp\n}\n"); })
                 .find("only an extern buffer has no size"),
             std::string::npos);
+}
+
+// A module written by hand, whose steps also read what an earlier step left
+// (%loss accumulates over the steps, %y is read back before it is
+// rewritten): the JIT's loop, in its tiny form with local arrays, must see
+// what the interpreter sees in the arena, and leave the same arena behind.
+TEST(TrainingLoop, AHandWrittenLoopCarriesValuesAcrossStepsLikeTheInterpreter) {
+  const std::string text = R"(module @carry {
+  buffer %x : f32[4] input
+  buffer %w : f32[4] param
+  buffer %y : f32[4] output
+  buffer %loss : f32[1] output
+  buffer %loop.features : f32[] extern
+  buffer %loop.order : i32[] extern
+  buffer %loop.record : f32[] extern
+  kernel @scale {
+    for %i in 0..4 {
+      %y[%i] = %y[%i] * 0.5 + %x[%i] * %w[%i]
+    }
+  }
+  kernel @total {
+    for %i in 0..4 {
+      %loss[0] = %loss[0] + %y[%i]
+    }
+  }
+  kernel @update {
+    for %i in 0..4 {
+      %w[%i] = %w[%i] - 0.01 * %y[%i]
+    }
+  }
+  kernel @loop_gather_x loop_in {
+    for %r in 0..4 {
+      %x[%r] = %loop.features[i64(%loop.order[%step * 4 + %r])]
+    }
+  }
+  kernel @loop_record loop_out {
+    %loop.record[%step] = %loss[0]
+  }
+}
+)";
+  const std::vector<float> features = {1.0f, -2.0f, 0.5f, 3.0f, 0.25f, -1.5f};
+  std::vector<int32_t> order;
+  for (int s = 0; s < 7; ++s)
+    for (int r = 0; r < 4; ++r) order.push_back((s + r * 2) % 6);
+  std::vector<float> records[2] = {std::vector<float>(7), std::vector<float>(7)};
+  std::vector<float> arenas[2];
+  for (int jit = 0; jit < 2; ++jit) {
+    Executable exec(parseModule(text), {.backend = jit ? Backend::JIT : Backend::Interpreter});
+    if (jit) ASSERT_NE(exec.jit()->unoptimizedLLVMIR().find("sigma_loop.steps"), std::string::npos);
+    const float w0[] = {0.3f, -0.7f, 1.1f, 0.05f};
+    std::ranges::copy(w0, exec.f32("w").begin());
+    exec.bind("loop.features", std::span<const float>(features));
+    exec.bind("loop.order", std::span<const int32_t>(order));
+    exec.bind("loop.record", std::span<float>(records[jit]));
+    exec.runLoop(0, 3);  // in two calls: what the first leaves, the second reads
+    exec.runLoop(3, 7);
+    for (const char* name : {"w", "y", "loss", "x"})
+      for (float v : exec.f32(name)) arenas[jit].push_back(v);
+  }
+  EXPECT_EQ(std::memcmp(records[0].data(), records[1].data(), 7 * sizeof(float)), 0);
+  ASSERT_EQ(arenas[0].size(), arenas[1].size());
+  EXPECT_EQ(std::memcmp(arenas[0].data(), arenas[1].data(), arenas[0].size() * sizeof(float)), 0);
+  EXPECT_NE(records[1][6], records[1][5]);  // the loss did accumulate
 }
