@@ -47,41 +47,54 @@ struct W1Sigma {
 
 bool near(double a, double b) { return std::fabs(a - b) <= 1e-5 * std::max(1.0, std::fabs(b)); }
 
+// Empty when Sigma's loss after 1000 steps and the sums of the weights
+// after them (`next`: the statistics of step 1001, on the weights it uses)
+// are the peer's; else what differs.
+std::string peerMismatch(const char* what, float loss, const StepResult& next, const peers::W1Result& expected) {
+  float sum = 0, abs = 0, sq = 0;
+  for (const WeightStats& s : next.weights)
+    if (s.name.ends_with(".weight")) sum += s.sum, abs += s.abs_sum, sq += s.sq_sum;
+  if (near(loss, expected.loss) && near(sum, expected.sum) && near(abs, expected.sumabs) && near(sq, expected.sumsq))
+    return "";
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "%s check failed after 1000 steps: sigma loss=%.7g sum=%.7g abs=%.7g sq=%.7g, "
+                "peer loss=%.7g sum=%.7g abs=%.7g sq=%.7g",
+                what, loss, sum, abs, sq, expected.loss, expected.sum, expected.sumabs, expected.sumsq);
+  return text;
+}
+
 // The seed network of frontend/SeedNetwork.h, compiled as `sigma train`
 // compiles it, with the peers' initial weights (PyTorch's default init from
-// splitmix64 seed 1) written over its own, then checked against the peer.
-std::unique_ptr<W1Sigma> makeW1(bool fused) {
+// splitmix64 seed 1) written over its own; `expected` gets the hand-written
+// peer's result after `steps` steps from those weights.
+std::unique_ptr<W1Sigma> seedStepWithPeerWeights(bool fused, int64_t steps, peers::W1Result& expected) {
   CompileOptions options;
   options.batch = 4;
   options.passes.noFusion = !fused;
   auto w1 = std::make_unique<W1Sigma>(W1Sigma{compile(seedNetwork(), seedLoss(), seedOptimizer(), options), {}});
   TrainingStep& step = w1->step;
   step.executable().jit();  // a tiered compile: time the O3 code, not the O0 stand-in
-
   peers::Rng rng(1);
   peers::initLinear(rng, step.parameter("fc1.weight").data(), step.parameter("fc1.bias").data(), 3, 2);
   peers::initLinear(rng, step.parameter("fc2.weight").data(), step.parameter("fc2.bias").data(), 1, 3);
-
   XorBatch batch;
   peers::W1Handwritten peer(batch.x.data(), batch.y.data());
+  for (int64_t i = 0; i < steps; ++i) expected = peer.step();
+  return w1;
+}
+
+// That step, checked against the peer after 1000 steps.
+std::unique_ptr<W1Sigma> makeW1(bool fused) {
   peers::W1Result expected{};
-  for (int i = 0; i < 1000; ++i) expected = peer.step();
+  std::unique_ptr<W1Sigma> w1 = seedStepWithPeerWeights(fused, 1000, expected);
+  TrainingStep& step = w1->step;
+  XorBatch batch;
   StepResult r = step.run(batch.x, batch.y, 1000);
   // The peer's sums are of the weights after its step 1000: Sigma reports
   // those as the statistics of step 1001 (the weights that step uses).
   StepResult next = step.run(batch.x, batch.y);
-  float sum = 0, abs = 0, sq = 0;
-  for (const WeightStats& s : next.weights)
-    if (s.name.ends_with(".weight")) sum += s.sum, abs += s.abs_sum, sq += s.sq_sum;
-  if (!near(r.loss, expected.loss) || !near(sum, expected.sum) || !near(abs, expected.sumabs) ||
-      !near(sq, expected.sumsq)) {
-    char text[256];
-    std::snprintf(text, sizeof text,
-                  "W1 check failed after 1000 steps: sigma loss=%.7g sum=%.7g abs=%.7g sq=%.7g, "
-                  "peer loss=%.7g sum=%.7g abs=%.7g sq=%.7g",
-                  r.loss, sum, abs, sq, expected.loss, expected.sum, expected.sumabs, expected.sumsq);
-    w1->error = text;
-  }
+  w1->error = peerMismatch("W1", r.loss, next, expected);
   return w1;
 }
 
@@ -102,28 +115,14 @@ struct W1Loop {
 // The compiled loop from the peers' initial weights must land on the
 // peer's numbers after 1000 steps, like the per-step check above.
 std::unique_ptr<W1Sigma> makeW1Loop() {
-  CompileOptions options;
-  options.batch = 4;
-  auto w1 = std::make_unique<W1Sigma>(W1Sigma{compile(seedNetwork(), seedLoss(), seedOptimizer(), options), {}});
-  TrainingStep& step = w1->step;
-  step.executable().jit();
-  peers::Rng rng(1);
-  peers::initLinear(rng, step.parameter("fc1.weight").data(), step.parameter("fc1.bias").data(), 3, 2);
-  peers::initLinear(rng, step.parameter("fc2.weight").data(), step.parameter("fc2.bias").data(), 1, 3);
-  XorBatch batch;
-  peers::W1Handwritten peer(batch.x.data(), batch.y.data());
   peers::W1Result expected{};
-  for (int64_t i = 0; i < W1Loop::kSteps; ++i) expected = peer.step();
+  std::unique_ptr<W1Sigma> w1 = seedStepWithPeerWeights(true, W1Loop::kSteps, expected);
+  TrainingStep& step = w1->step;
   W1Loop loop;
   step.runLoop(loop.batches(), 0, W1Loop::kSteps);
   const float loss = step.loopResult(W1Loop::kSteps - 1).loss;
   step.runLoop(loop.batches(), 0, 1);  // the statistics of the weights after step 1000
-  float sum = 0, abs = 0, sq = 0;
-  for (const WeightStats& s : step.loopResult(0).weights)
-    if (s.name.ends_with(".weight")) sum += s.sum, abs += s.abs_sum, sq += s.sq_sum;
-  if (!near(loss, expected.loss) || !near(sum, expected.sum) || !near(abs, expected.sumabs) || !near(sq, expected.sumsq))
-    w1->error = "W1 compiled-loop check failed after 1000 steps: loss " + std::to_string(loss) + " vs the peer's " +
-                std::to_string(expected.loss);
+  w1->error = peerMismatch("W1 compiled-loop", loss, step.loopResult(0), expected);
   return w1;
 }
 
