@@ -6,8 +6,9 @@
 //                       until the step can run, on its O0 tier (target: 250 ms)
 //   W4/cold_until_o3    the same, until the O3 code has replaced the O0 tier
 //   W4/cold_compile_o3  the cache off, no tiering: O3 directly
-//   W4/cached_compile   the cache warm, in a temporary directory: no LLVM IR,
-//                       no optimization, no machine code (target: 25 ms)
+//   W4/cached_compile   the cache warm, in a temporary directory: no graph or
+//                       loop passes (frontend/PipelineCache.h), no LLVM IR, no
+//                       optimization, no machine code (target: 25 ms)
 // Wall-clock time: a tiered compile's optimizer runs on a thread of its own.
 // Counters: where an iteration's time went, in ms (the --time-passes rows of
 // the code the step runs when compile() returns).

@@ -15,4 +15,9 @@ const char* sigmaVersion();
 // tuning invalidates every cached object, with no version to bump.
 const char* codegenFingerprint();
 
+// The same over the sources that decide what loop IR the pipeline makes of
+// a training graph: passes/*.{h,cpp}, ir/*.{h,cpp,def}. It keys the
+// pipeline cache (frontend/PipelineCache.h).
+const char* pipelineFingerprint();
+
 }  // namespace sigma::codegen

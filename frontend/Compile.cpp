@@ -3,15 +3,18 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "codegen/JitModule.h"
+#include "frontend/PipelineCache.h"
 #include "frontend/TrainingGraph.h"
 #include "ir/Error.h"
 #include "ir/GraphPrinter.h"
 #include "ir/GraphVerifier.h"
+#include "ir/LoopParser.h"
 #include "ir/LoopPrinter.h"
 #include "ir/LoopVerifier.h"
 #include "passes/LowerToLoops.h"
@@ -59,6 +62,21 @@ void recordCodegenStages(PassManager& pm, const codegen::JitModule& jit, double 
   const double stages = t.cacheLookup + t.emitIR + t.optimize + t.printIR + t.machineCode + t.cacheStore + t.link;
   pm.recordStage("runtime-setup", "", "", std::max(0.0, totalMs - stages));  // target detection, arena
 }
+// The loop IR of a pipeline-cache hit, parsed and verified, and the
+// optimized graph's text; nothing on a miss, or when the entry does not
+// parse or verify (the pipeline then runs and rewrites it).
+std::optional<loop::Module> loadCachedPipeline(const PipelineCache& cache, std::string& graphText) {
+  std::optional<PipelineResult> hit = cache.load();
+  if (!hit) return std::nullopt;
+  try {
+    loop::Module module = parseModule(hit->loopText, "<pipeline cache>");
+    verifyModule(module);
+    graphText = std::move(hit->graphText);
+    return module;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
 }  // namespace
 
 TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& loss, const Optimizer& optimizer,
@@ -86,28 +104,46 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
   graph.setName(graph.name() + "_step");
   step.info_ = buildTrainingStep(builder, prediction, loss, optimizer, options.regularize, options.weightStats);
   verifyGraph(graph);
-  pm.recordStage("autodiff", printGraph(graph), "sg", clock.lap());
+  const std::string trainingGraphText = printGraph(graph);
+  pm.recordStage("autodiff", trainingGraphText, "sg", clock.lap());
 
-  IRUnit unit;
-  unit.graph = cloneGraph(graph);
-  unit.target = LoweringTarget::host();
-  pm.run(unit, defaultPipeline());
-  clock.lap();
-  step.graphText_ = printGraph(unit.graph);
+  // What prints, dumps or times stages runs every pass (no pipeline cache)
+  // and compiles untiered: the stages shown are then the final code's.
+  const bool showsStages = options.passes.timePasses || options.passes.printAfterAll ||
+                           !options.passes.printAfter.empty() || !options.passes.dumpDir.empty();
+  const bool tiered = options.tiered && !showsStages;
   const int64_t batch = x->type.shape.empty() ? 1 : x->type.shape[0];
+  std::optional<TrainingLoopSpec> spec;
   if (options.trainingLoop) {
-    const TrainingLoopSpec spec = trainingLoopSpec(step.info_, batch, x->type.size(), graph.find("target")->type.size());
-    addTrainingLoop(unit.loops, spec);
-    step.loopFeedWidth_ = int64_t(spec.feedNames.size());
-    step.loopRecordWidth_ = int64_t(spec.recordNames.size());
-    verifyModule(unit.loops);
-    const bool wantsText = !options.passes.dumpDir.empty() || options.passes.printAfterAll;
-    pm.recordStage("add-training-loop", wantsText ? printModule(unit.loops) : "", "sl", clock.lap());
+    spec = trainingLoopSpec(step.info_, batch, x->type.size(), graph.find("target")->type.size());
+    step.loopFeedWidth_ = int64_t(spec->feedNames.size());
+    step.loopRecordWidth_ = int64_t(spec->recordNames.size());
   }
 
-  // What prints or dumps stages compiles untiered: the stages shown are then the final code's.
-  const bool tiered = options.tiered && !options.passes.timePasses && !options.passes.printAfterAll &&
-                      options.passes.printAfter.empty() && options.passes.dumpDir.empty();
+  IRUnit unit;
+  unit.target = LoweringTarget::host();
+  const PipelineCache pipelineCache(showsStages ? codegen::CacheOptions{.enabled = false} : options.cache,
+                                    trainingGraphText, unit.target, options.passes.noFusion, options.trainingLoop);
+  if (std::optional<loop::Module> cached = loadCachedPipeline(pipelineCache, step.graphText_)) {
+    unit.loops = std::move(*cached);
+    pm.recordStage("pipeline-cache: hit (no graph or loop passes)", "", "", clock.lap());
+  } else {
+    unit.graph = cloneGraph(graph);
+    pm.run(unit, defaultPipeline());
+    clock.lap();
+    step.graphText_ = printGraph(unit.graph);
+    if (spec) {
+      addTrainingLoop(unit.loops, *spec);
+      verifyModule(unit.loops);
+      const bool wantsText = !options.passes.dumpDir.empty() || options.passes.printAfterAll;
+      pm.recordStage("add-training-loop", wantsText ? printModule(unit.loops) : "", "sl", clock.lap());
+    }
+    if (pipelineCache.enabled()) {
+      pipelineCache.store({printModule(unit.loops), step.graphText_});
+      pm.recordStage("pipeline-cache: store", "", "", clock.lap());
+    }
+  }
+
   step.execOptions_ = {options.backend, options.optLevel, options.cache, options.threads, tiered};
   step.exec_ = std::make_unique<Executable>(std::move(unit.loops), step.execOptions_);
   const double executableMs = clock.lap();

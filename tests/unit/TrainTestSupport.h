@@ -73,6 +73,13 @@ inline void writeFile(const std::string& path, const std::string& text) {
   out << text;
 }
 
+// Whether the step's timing report (--time-passes) has a row starting with `prefix`.
+inline bool hasTimingRow(const TrainingStep& step, const std::string& prefix) {
+  for (const PassTiming& t : step.timings())
+    if (t.name.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
 template <typename F>
 std::string errorOf(F&& f) {
   try {

@@ -1,0 +1,52 @@
+// The pipeline cache: what makes a second compile of the same training step
+// skip Sigma's own graph and loop passes, as the object cache
+// (codegen/CompileCache.h) skips LLVM's. W2's passes take about 20 ms, most
+// of a compile from a warm object cache.
+//
+// An entry maps the training graph that autodiff built, printed, to the loop
+// IR the pipeline and the training loop made of it, printed, and to the
+// optimized graph's text (what `--emit graph` shows). The key is a SHA-256
+// of that graph text, the lowering target (vector registers and lanes),
+// --no-fusion, whether the module carries the training loop, Sigma's
+// version and a fingerprint of the passes' and the IR's sources
+// (codegen/Version.h): a rebuilt Sigma whose passes changed never reuses
+// an old entry. The text covers the rest, since the graph IR prints
+// everything it holds (its text parses back to the same graph).
+//
+// Entries are files of the object cache's directory and format (one
+// CompileCache, the same atomic writes and checks), under keys of their
+// own. A hit is parsed and verified like any IR text; one that fails is
+// treated as damaged and the pipeline runs. Printing, dumping or timing the
+// passes (--print-after(-all), --dump-dir, --time-passes) runs them.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "codegen/CompileCache.h"
+#include "passes/LowerToLoops.h"
+
+namespace sigma {
+
+struct PipelineResult {
+  std::string loopText;   // the final loop-IR module, printed
+  std::string graphText;  // the optimized graph, printed
+};
+
+class PipelineCache {
+ public:
+  PipelineCache(const codegen::CacheOptions& options, const std::string& trainingGraphText,
+                const LoweringTarget& target, bool noFusion, bool trainingLoop);
+
+  bool enabled() const { return cache_.enabled(); }
+  // The cached result, or nothing (disabled, missing, damaged). Never throws.
+  std::optional<PipelineResult> load() const;
+  // Stores the result; false when the directory cannot be written. Never throws.
+  bool store(const PipelineResult& result) const;
+
+ private:
+  codegen::CompileCache cache_;
+  std::string key_;
+};
+
+}  // namespace sigma
