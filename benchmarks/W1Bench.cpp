@@ -14,9 +14,12 @@
 //   W1/sigma_loop_native   Executable::runLoop on feeds written once: the
 //                          native loop alone
 //   W1/handwritten_scalar  the peer's scalar step + stats (peers/W1Handwritten.h)
+//   W1/handwritten_avx2    the whole step in AVX2 registers (peers/W1Avx2.h;
+//                          AVX2 + FMA builds only): the fastest peer on an
+//                          AVX2 host
 //   W1/handwritten_avx512  the fastest peer: the whole step in AVX-512
-//                          registers (peers/W1Avx512.h; AVX-512 builds only),
-//                          checked against the scalar peer after 1000 steps
+//                          registers (peers/W1Avx512.h; AVX-512 builds only)
+// Both vector peers are checked against the scalar peer after 1000 steps.
 //
 // Before anything is timed, each Sigma step gets the peers' initial weights
 // and must land on the hand-written peer's numbers after 1000 steps;
@@ -32,6 +35,7 @@
 #include <vector>
 
 #include "benchmarks/Bench.h"
+#include "benchmarks/peers/W1Avx2.h"
 #include "benchmarks/peers/W1Avx512.h"
 #include "benchmarks/peers/W1Handwritten.h"
 #include "codegen/JitModule.h"
@@ -212,23 +216,33 @@ void BM_SigmaLoopNative(benchmark::State& state) {
   loopSteps(state);
 }
 
-void BM_HandwrittenAvx512(benchmark::State& state) {
+// A vector peer (W1Avx512, W1Avx2), checked against the scalar peer first.
+template <typename Peer>
+void handwrittenVector(benchmark::State& state, const char* mismatch) {
   XorBatch batch;
   peers::W1Handwritten scalar(batch.x.data(), batch.y.data());
-  peers::W1Avx512 peer(batch.x.data(), batch.y.data(), scalar.p);
+  Peer peer(batch.x.data(), batch.y.data(), scalar.p);
   benchmark::DoNotOptimize(&peer);
   benchmark::ClobberMemory();
   peers::W1Result fast{}, reference{};
   for (int i = 0; i < 1000; ++i) fast = peer.step(), reference = scalar.step();
   // Its tanh is not glibc's: the same numbers within float noise.
   auto close = [](float a, float b) { return std::fabs(a - b) <= 1e-4f * std::max(1.0f, std::fabs(b)); };
-  if (!close(fast.loss, reference.loss) || !close(fast.sumabs, reference.sumabs) || !close(fast.sumsq, reference.sumsq))
-    return state.SkipWithError("W1 AVX-512 peer disagrees with the scalar peer after 1000 steps");
+  if (!close(fast.loss, reference.loss) || !close(fast.sum, reference.sum) ||
+      !close(fast.sumabs, reference.sumabs) || !close(fast.sumsq, reference.sumsq))
+    return state.SkipWithError(mismatch);
   for (auto _ : state) {
     peers::W1Result r = peer.step();
     benchmark::DoNotOptimize(r);
   }
   nsPerStep(state);
+}
+
+void BM_HandwrittenAvx512(benchmark::State& state) {
+  handwrittenVector<peers::W1Avx512>(state, "W1 AVX-512 peer disagrees with the scalar peer after 1000 steps");
+}
+void BM_HandwrittenAvx2(benchmark::State& state) {
+  handwrittenVector<peers::W1Avx2>(state, "W1 AVX2 peer disagrees with the scalar peer after 1000 steps");
 }
 
 }  // namespace
@@ -247,6 +261,8 @@ void registerW1Benchmarks() {
       {"W1/handwritten_scalar", BM_HandwrittenScalar},
   };
   for (const Entry& e : entries) benchmark::RegisterBenchmark(e.name, e.fn)->Unit(benchmark::kNanosecond);
+  if (peers::W1Avx2::kAvailable)
+    benchmark::RegisterBenchmark("W1/handwritten_avx2", BM_HandwrittenAvx2)->Unit(benchmark::kNanosecond);
   if (peers::W1Avx512::kAvailable)
     benchmark::RegisterBenchmark("W1/handwritten_avx512", BM_HandwrittenAvx512)->Unit(benchmark::kNanosecond);
 }

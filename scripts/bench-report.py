@@ -33,6 +33,7 @@ DESCRIPTIONS = {
     "W1/sigma_compiled_loop": "Sigma: TrainingStep::runLoop, 1000 steps per native call (fit's loop)",
     "W1/sigma_loop_native": "Sigma: Executable::runLoop alone (feeds written once): the native loop",
     "W1/handwritten_scalar": "peer: hand-written scalar C++ (glibc tanhf), step + stats",
+    "W1/handwritten_avx2": "peer: hand-written, the whole step in AVX2 registers (two ymm per quantity), step + stats",
     "W1/handwritten_avx512": "peer: hand-written, the whole step in AVX-512 registers, step + stats",
     "W1/libtorch_eager": "peer: libtorch eager, step + stats read back",
     "W2/sigma_step": "Sigma: full step (L1 + L2 + weight statistics), fused",
