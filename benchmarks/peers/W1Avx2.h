@@ -102,18 +102,17 @@ class W1Avx2 {
     g = _mm256_add_ps(_mm256_fmadd_ps(_mm256_set1_ps(2 * l2), w, g), sign);
     return _mm256_fnmadd_ps(_mm256_set1_ps(lr), g, w);
   }
-  // tanh(x) ≈ x·P(x²)/Q(x²) on x clamped to ±7.9053 (Eigen's minimax fit).
+  // tanh(x) ≈ x·P(x²)/Q(x²) (tanh_minimax in W1Handwritten.h).
   static __m256 tanh8(__m256 a) {
-    const __m256 x = _mm256_max_ps(_mm256_min_ps(a, _mm256_set1_ps(7.90531110763549805f)), _mm256_set1_ps(-7.90531110763549805f));
+    using namespace tanh_minimax;
+    const __m256 x = _mm256_max_ps(_mm256_min_ps(a, _mm256_set1_ps(kClamp)), _mm256_set1_ps(-kClamp));
     const __m256 x2 = _mm256_mul_ps(x, x);
-    __m256 p = _mm256_set1_ps(-2.76076847742355e-16f);
-    for (float c : {2.00018790482477e-13f, -8.60467152213735e-11f, 5.12229709037114e-08f, 1.48572235717979e-05f,
-                    6.37261928875436e-04f, 4.89352455891786e-03f})
-      p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(c));
-    __m256 q = _mm256_set1_ps(1.19825839466702e-06f);
-    for (float c : {1.18534705686654e-04f, 2.26843463243900e-03f, 4.89352518554385e-03f})
-      q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(c));
-    return _mm256_div_ps(_mm256_mul_ps(p, x), q);
+    auto horner = [&](const auto& c) {
+      __m256 v = _mm256_set1_ps(c[0]);
+      for (size_t i = 1; i < std::size(c); ++i) v = _mm256_fmadd_ps(v, x2, _mm256_set1_ps(c[i]));
+      return v;
+    };
+    return _mm256_div_ps(_mm256_mul_ps(horner(kP), x), horner(kQ));
   }
 
   V X0, X1, W10, W11, B1, W2;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cmath>
+#include <iterator>
 
 #include "benchmarks/peers/PeerCommon.h"
 
@@ -19,6 +20,16 @@ namespace sigma::peers {
 struct W1Result {
   float loss, sum, sumabs, sumsq;
 };
+
+// The vector peers' tanh (W1Avx2.h, W1Avx512.h): x·P(x²)/Q(x²) on x clamped
+// to ±kClamp, Eigen's rational minimax fit (about 1e-6 from tanhf), each
+// polynomial evaluated by Horner's rule from its highest coefficient.
+namespace tanh_minimax {
+constexpr float kClamp = 7.90531110763549805f;
+constexpr float kP[] = {-2.76076847742355e-16f, 2.00018790482477e-13f, -8.60467152213735e-11f, 5.12229709037114e-08f,
+                        1.48572235717979e-05f,  6.37261928875436e-04f, 4.89352455891786e-03f};
+constexpr float kQ[] = {1.19825839466702e-06f, 1.18534705686654e-04f, 2.26843463243900e-03f, 4.89352518554385e-03f};
+}  // namespace tanh_minimax
 
 class W1Handwritten {
  public:
