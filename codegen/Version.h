@@ -16,8 +16,9 @@ const char* sigmaVersion();
 const char* codegenFingerprint();
 
 // The same over the sources that decide what loop IR the pipeline makes of
-// a training graph: passes/*.{h,cpp}, ir/*.{h,cpp,def}. It keys the
-// pipeline cache (frontend/PipelineCache.h).
+// a training graph: passes/*, ir/*, the interpreter (constant folding runs
+// it), frontend/Compile.cpp, PipelineCache.cpp, TrainingLoop.cpp and
+// TrainingGraph.{h,cpp}. It keys the pipeline cache (frontend/PipelineCache.h).
 const char* pipelineFingerprint();
 
 }  // namespace sigma::codegen

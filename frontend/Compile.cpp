@@ -64,18 +64,30 @@ void recordCodegenStages(PassManager& pm, const codegen::JitModule& jit, double 
 }
 // The loop IR of a pipeline-cache hit, parsed and verified, and the
 // optimized graph's text; nothing on a miss, or when the entry does not
-// parse or verify (the pipeline then runs and rewrites it).
-std::optional<loop::Module> loadCachedPipeline(const PipelineCache& cache, std::string& graphText) {
-  std::optional<PipelineResult> hit = cache.load();
-  if (!hit) return std::nullopt;
-  try {
-    loop::Module module = parseModule(hit->loopText, "<pipeline cache>");
-    verifyModule(module);
-    graphText = std::move(hit->graphText);
-    return module;
-  } catch (const Error&) {
-    return std::nullopt;
+// parse or verify (the pipeline then runs and rewrites it). Records a row
+// saying which (when the cache is on).
+std::optional<loop::Module> loadCachedPipeline(const PipelineCache& cache, std::string& graphText, PassManager& pm,
+                                               Stopwatch& clock) {
+  PipelineCache::Lookup found = cache.load();
+  if (found.status == codegen::CacheStatus::Disabled) return std::nullopt;
+  std::string outcome;
+  std::optional<loop::Module> module;
+  if (found.result) {
+    try {
+      module = parseModule(found.result->loopText, "<pipeline cache>");
+      verifyModule(*module);
+      graphText = std::move(found.result->graphText);
+      outcome = "hit (no graph or loop passes)";
+    } catch (const Error& e) {
+      module.reset();
+      outcome = fmt::format("damaged (its loop IR: {}); the passes run", e.what());
+    }
+  } else {
+    outcome = found.status == codegen::CacheStatus::Damaged ? fmt::format("damaged ({})", found.problem)
+                                                            : std::string(codegen::cacheStatusName(found.status));
   }
+  pm.recordStage("pipeline-cache: " + outcome, "", "", clock.lap());
+  return module;
 }
 }  // namespace
 
@@ -123,10 +135,9 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
   IRUnit unit;
   unit.target = LoweringTarget::host();
   const PipelineCache pipelineCache(showsStages ? codegen::CacheOptions{.enabled = false} : options.cache,
-                                    trainingGraphText, unit.target, options.passes.noFusion, options.trainingLoop);
-  if (std::optional<loop::Module> cached = loadCachedPipeline(pipelineCache, step.graphText_)) {
+                                    trainingGraphText, unit.target, options.passes.noFusion, spec);
+  if (std::optional<loop::Module> cached = loadCachedPipeline(pipelineCache, step.graphText_, pm, clock)) {
     unit.loops = std::move(*cached);
-    pm.recordStage("pipeline-cache: hit (no graph or loop passes)", "", "", clock.lap());
   } else {
     unit.graph = cloneGraph(graph);
     pm.run(unit, defaultPipeline());
@@ -139,8 +150,9 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
       pm.recordStage("add-training-loop", wantsText ? printModule(unit.loops) : "", "sl", clock.lap());
     }
     if (pipelineCache.enabled()) {
-      pipelineCache.store({printModule(unit.loops), step.graphText_});
-      pm.recordStage("pipeline-cache: store", "", "", clock.lap());
+      const bool stored = pipelineCache.store({printModule(unit.loops), step.graphText_});
+      pm.recordStage(stored ? "pipeline-cache: store" : "pipeline-cache: store: not written (directory not writable)",
+                     "", "", clock.lap());
     }
   }
 

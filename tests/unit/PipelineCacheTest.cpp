@@ -24,8 +24,9 @@ namespace fs = std::filesystem;
 
 codegen::CacheOptions cacheIn(const std::string& dir) { return {.enabled = true, .directory = dir}; }
 
-TrainingStep compileSeed(const codegen::CacheOptions& cache, bool noFusion = false, bool timePasses = false) {
-  CompileOptions options{.batch = 4, .seed = 7, .cache = cache};
+TrainingStep compileSeed(const codegen::CacheOptions& cache, bool noFusion = false, bool timePasses = false,
+                         bool trainingLoop = true) {
+  CompileOptions options{.batch = 4, .seed = 7, .cache = cache, .trainingLoop = trainingLoop};
   options.passes.noFusion = noFusion;
   options.passes.timePasses = timePasses;
   return compile(seedNetwork(), seedLoss(), seedOptimizer(), options);
@@ -41,6 +42,29 @@ std::vector<uint32_t> trainBits(TrainingStep& step) {
     StepResult r = step.run(batch.x, batch.y);
     bits.push_back(std::bit_cast<uint32_t>(r.loss));
     for (const WeightStats& w : r.weights) bits.push_back(std::bit_cast<uint32_t>(w.sq_sum));
+  }
+  for (const std::string& name : step.parameterNames())
+    for (float v : std::as_const(step).parameter(name)) bits.push_back(std::bit_cast<uint32_t>(v));
+  return bits;
+}
+
+// 30 steps of the compiled training loop (shuffled XOR samples, a rate per
+// step): each step's loss and statistics, then the parameters, as bits.
+std::vector<uint32_t> loopBits(TrainingStep& step) {
+  constexpr int64_t kSteps = 30;
+  XorBatch batch;
+  std::vector<int32_t> order;
+  std::vector<float> rates;
+  for (int64_t s = 0; s < kSteps; ++s) {
+    for (int32_t r = 0; r < 4; ++r) order.push_back(int32_t((s + 3 * r) % 4));
+    rates.push_back(0.1f / float(1 + s % 3));
+  }
+  step.runLoop({.features = batch.x, .targets = batch.y, .order = order, .rates = rates}, 0, kSteps);
+  std::vector<uint32_t> bits;
+  for (int64_t s = 0; s < kSteps; ++s) {
+    StepResult r = step.loopResult(s);
+    bits.push_back(std::bit_cast<uint32_t>(r.loss));
+    for (const WeightStats& w : r.weights) bits.push_back(std::bit_cast<uint32_t>(w.abs_sum));
   }
   for (const std::string& name : step.parameterNames())
     for (float v : std::as_const(step).parameter(name)) bits.push_back(std::bit_cast<uint32_t>(v));
@@ -81,6 +105,23 @@ TEST(PipelineCache, AHitSkipsThePassesWithTheSameModuleGraphAndBits) {
   EXPECT_EQ(trainBits(cached), expected);
 }
 
+TEST(PipelineCache, TheCompiledTrainingLoopOfAHitGivesTheSameBits) {
+  TempDir dir;
+  TrainingStep fresh = compileSeed({.enabled = false});
+  compileSeed(cacheIn(dir.path()));
+  TrainingStep cached = compileSeed(cacheIn(dir.path()));
+  ASSERT_TRUE(hasRow(cached, "pipeline-cache: hit"));
+  ASSERT_TRUE(cached.hasTrainingLoop());
+  const std::vector<uint32_t> expected = loopBits(fresh);
+  EXPECT_EQ(loopBits(cached), expected);
+  // A step without the loop is another entry, and has no loop.
+  TrainingStep stepOnly = compileSeed(cacheIn(dir.path()), false, false, /*trainingLoop=*/false);
+  EXPECT_TRUE(hasRow(stepOnly, "pipeline-cache: miss"));
+  EXPECT_FALSE(stepOnly.hasTrainingLoop());
+  EXPECT_EQ(pipelineKeys(dir.path()).size(), 2u);
+  EXPECT_FALSE(compileSeed(cacheIn(dir.path()), false, false, false).hasTrainingLoop());
+}
+
 TEST(PipelineCache, AnEntryThatDoesNotParseIsRebuilt) {
   TempDir dir;
   TrainingStep fresh = compileSeed({.enabled = false});
@@ -91,11 +132,13 @@ TEST(PipelineCache, AnEntryThatDoesNotParseIsRebuilt) {
   const codegen::CompileCache cache(cacheIn(dir.path()));
   ASSERT_TRUE(cache.store(keys[0], {"module @broken {\n  kernel", "graph"}));
   TrainingStep rebuilt = compileSeed(cacheIn(dir.path()));
-  EXPECT_FALSE(hasRow(rebuilt, "pipeline-cache: hit"));
+  EXPECT_TRUE(hasRow(rebuilt, "pipeline-cache: damaged (its loop IR: <pipeline cache>:"));
   EXPECT_TRUE(hasRow(rebuilt, "pipeline-cache: store"));
   EXPECT_EQ(trainBits(rebuilt), trainBits(fresh));
   // It was rewritten: the next compile hits it.
-  EXPECT_EQ(cache.load(keys[0]).entry->object, printModule(fresh.loopModule()));
+  const codegen::CompileCache::Lookup rewritten = cache.load(keys[0]);
+  ASSERT_TRUE(rewritten.entry.has_value());
+  EXPECT_EQ(rewritten.entry->object, printModule(fresh.loopModule()));
   EXPECT_TRUE(hasRow(compileSeed(cacheIn(dir.path())), "pipeline-cache: hit"));
 }
 
@@ -107,10 +150,14 @@ TEST(PipelineCache, AnotherPipelineOrShownStagesRunThePasses) {
   EXPECT_FALSE(hasRow(unfused, "pipeline-cache: hit"));
   EXPECT_EQ(pipelineKeys(dir.path()).size(), 2u);
   EXPECT_TRUE(hasRow(compileSeed(cacheIn(dir.path()), true), "pipeline-cache: hit"));
-  // --time-passes times the passes themselves: neither read nor written.
+  EXPECT_NE(printModule(unfused.loopModule()), printModule(compileSeed(cacheIn(dir.path())).loopModule()));
+  // --time-passes times the passes themselves: the entries are neither read
+  // nor written (a removed one stays removed).
+  for (const std::string& key : pipelineKeys(dir.path())) fs::remove(dir.file(key + ".sgobj"));
   TrainingStep timed = compileSeed(cacheIn(dir.path()), false, /*timePasses=*/true);
   EXPECT_FALSE(hasRow(timed, "pipeline-cache"));
   EXPECT_TRUE(hasRow(timed, "fuse-weight-sum-regularization"));
+  EXPECT_EQ(pipelineKeys(dir.path()).size(), 0u);
 }
 
 }  // namespace
