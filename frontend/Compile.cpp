@@ -62,6 +62,7 @@ void recordCodegenStages(PassManager& pm, const codegen::JitModule& jit, double 
   const double stages = t.cacheLookup + t.emitIR + t.optimize + t.printIR + t.machineCode + t.cacheStore + t.link;
   pm.recordStage("runtime-setup", "", "", std::max(0.0, totalMs - stages));  // target detection, arena
 }
+
 // The loop IR of a pipeline-cache hit, parsed and verified, and the
 // optimized graph's text; nothing on a miss, or when the entry does not
 // parse or verify (the pipeline then runs and rewrites it). Records a row

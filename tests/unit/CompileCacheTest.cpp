@@ -111,21 +111,7 @@ TEST(CompileCache, ColdCompileStoresAnEntryThatTheNextCompileLinks) {
   EXPECT_EQ(runScale(*warm), expected);
 }
 
-// Everything a few training steps produce, as bits.
-std::vector<uint32_t> trainBits(TrainingStep& step) {
-  std::vector<float> values;
-  XorBatch batch;
-  for (int i = 0; i < 25; ++i) {
-    StepResult r = step.run(batch.x, batch.y);
-    values.push_back(r.loss);
-    for (const WeightStats& w : r.weights) values.insert(values.end(), {w.sum, w.abs_sum, w.sq_sum, w.grad_sq_sum});
-  }
-  for (const std::string& name : step.parameterNames())
-    for (float v : std::as_const(step).parameter(name)) values.push_back(v);
-  std::vector<uint32_t> bits;
-  for (float v : values) bits.push_back(std::bit_cast<uint32_t>(v));
-  return bits;
-}
+const auto trainBits = [](TrainingStep& step) { return traintest::xorTrainingBits(step); };
 
 TEST(CompileCache, TrainingStepsAreBitIdenticalFreshAndCached) {
   TempDir dir;

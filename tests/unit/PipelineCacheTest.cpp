@@ -34,19 +34,7 @@ TrainingStep compileSeed(const codegen::CacheOptions& cache, bool noFusion = fal
 
 const auto hasRow = traintest::hasTimingRow;
 
-// Losses, statistics and final parameters of 20 steps, as bits.
-std::vector<uint32_t> trainBits(TrainingStep& step) {
-  std::vector<uint32_t> bits;
-  XorBatch batch;
-  for (int i = 0; i < 20; ++i) {
-    StepResult r = step.run(batch.x, batch.y);
-    bits.push_back(std::bit_cast<uint32_t>(r.loss));
-    for (const WeightStats& w : r.weights) bits.push_back(std::bit_cast<uint32_t>(w.sq_sum));
-  }
-  for (const std::string& name : step.parameterNames())
-    for (float v : std::as_const(step).parameter(name)) bits.push_back(std::bit_cast<uint32_t>(v));
-  return bits;
-}
+const auto trainBits = [](TrainingStep& step) { return traintest::xorTrainingBits(step); };
 
 // 30 steps of the compiled training loop (shuffled XOR samples, a rate per
 // step): each step's loss and statistics, then the parameters, as bits.

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <bit>
+#include <cstdint>
 #include <cstdio>
 
 #include <filesystem>
@@ -12,8 +14,10 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "frontend/Compile.h"
+#include "frontend/SeedNetwork.h"
 #include "ir/Error.h"
 #include "runtime/Dataset.h"
 #include "runtime/Rng.h"
@@ -78,6 +82,24 @@ inline bool hasTimingRow(const TrainingStep& step, const std::string& prefix) {
   for (const PassTiming& t : step.timings())
     if (t.name.rfind(prefix, 0) == 0) return true;
   return false;
+}
+
+// Everything `steps` XOR steps of a seed-network step produce, as bits: each
+// step's loss and weight statistics, then the final parameters. Two steps
+// that compute the same thing give the same vector.
+inline std::vector<uint32_t> xorTrainingBits(TrainingStep& step, int steps = 25) {
+  std::vector<float> values;
+  XorBatch batch;
+  for (int i = 0; i < steps; ++i) {
+    StepResult r = step.run(batch.x, batch.y);
+    values.push_back(r.loss);
+    for (const WeightStats& w : r.weights) values.insert(values.end(), {w.sum, w.abs_sum, w.sq_sum, w.grad_sq_sum});
+  }
+  for (const std::string& name : step.parameterNames())
+    for (float v : std::as_const(step).parameter(name)) values.push_back(v);
+  std::vector<uint32_t> bits;
+  for (float v : values) bits.push_back(std::bit_cast<uint32_t>(v));
+  return bits;
 }
 
 template <typename F>
