@@ -1,7 +1,9 @@
 #include "codegen/KernelEmitter.h"
 
 #include "codegen/TranscendentalEmitter.h"
+#include "codegen/TransposeCopy.h"
 
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -81,32 +83,75 @@ class BodyEmitter {
   void emitFor(const For& op) {
     if (op.extent == 0) return;
     if (op.parallel && runtime_ && vars_.empty() && op.extent > 1) return emitParallelFor(op);
+    if (auto copy = matchTransposeCopy(op, floatLanes(function_));
+        copy && isF32(copy->store->buffer) && isF32(copy->load->buffer))
+      return emitTransposeCopy(*copy);
     llvm::Type* i64 = b_.getInt64Ty();
     emitLoop(op, llvm::ConstantInt::get(i64, 0), llvm::ConstantInt::get(i64, op.extent));
   }
 
   // The loop over [begin, end), begin < end.
   void emitLoop(const For& op, llvm::Value* begin, llvm::Value* end) {
+    emitCountedLoop(op.var, begin, end, [&](llvm::Value* index) {
+      vars_.emplace_back(op.var, index);
+      emit(op.body);
+      vars_.pop_back();
+    });
+  }
+
+  void emitCountedLoop(const std::string& name, llvm::Value* begin, llvm::Value* end,
+                       const std::function<void(llvm::Value*)>& body) {
     llvm::Type* i64 = b_.getInt64Ty();
     llvm::BasicBlock* preheader = b_.GetInsertBlock();
-    llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, op.var + ".loop", &function_);
+    llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, name + ".loop", &function_);
     b_.CreateBr(header);
     b_.SetInsertPoint(header);
-    llvm::PHINode* index = b_.CreatePHI(i64, 2, op.var);
+    llvm::PHINode* index = b_.CreatePHI(i64, 2, name);
     index->addIncoming(begin, preheader);
-
-    vars_.emplace_back(op.var, index);
-    emit(op.body);
-    vars_.pop_back();
-
+    body(index);
     // Neither wraps: 0 <= i < end <= extent <= INT64_MAX.
-    llvm::Value* next = b_.CreateAdd(index, llvm::ConstantInt::get(i64, 1), op.var + ".next", true, true);
-    llvm::Value* more = b_.CreateICmpULT(next, end, op.var + ".more");
+    llvm::Value* next = b_.CreateAdd(index, llvm::ConstantInt::get(i64, 1), name + ".next", true, true);
+    llvm::Value* more = b_.CreateICmpULT(next, end, name + ".more");
     llvm::BasicBlock* latch = b_.GetInsertBlock();  // the body may have added blocks
-    llvm::BasicBlock* exit = llvm::BasicBlock::Create(context_, op.var + ".exit", &function_);
+    llvm::BasicBlock* exit = llvm::BasicBlock::Create(context_, name + ".exit", &function_);
     b_.CreateCondBr(more, header, exit);
     index->addIncoming(next, latch);
     b_.SetInsertPoint(exit);
+  }
+
+  // codegen/TransposeCopy.h: for each L×L tile (u0, v0), row i is the L
+  // loads src(u0.., v0+i), one vector; transposed, row j is the L stores
+  // dst(u0+j, v0..). The addresses are the loop IR's own index expressions
+  // at those points.
+  void emitTransposeCopy(const TransposeCopy& copy) {
+    const int64_t lanes = floatLanes(function_);
+    llvm::Type* i64 = b_.getInt64Ty();
+    auto* vector = llvm::FixedVectorType::get(b_.getFloatTy(), unsigned(lanes));
+    const BufferArg &dst = lookupBuffer(copy.store->buffer), &src = lookupBuffer(copy.load->buffer);
+    auto addressAt = [&](const BufferArg& buffer, const Expr& index, llvm::Value* u, llvm::Value* v) {
+      vars_.emplace_back(copy.outer, u);
+      vars_.emplace_back(copy.inner, v);
+      llvm::Value* address = elementAddress(buffer, index);
+      vars_.resize(vars_.size() - 2);
+      return address;
+    };
+    auto tiles = [&](int64_t extent) { return llvm::ConstantInt::get(i64, extent / lanes); };
+    emitCountedLoop(copy.outer + ".tile", llvm::ConstantInt::get(i64, 0), tiles(copy.outerExtent), [&](llvm::Value* ut) {
+      emitCountedLoop(copy.inner + ".tile", llvm::ConstantInt::get(i64, 0), tiles(copy.innerExtent), [&](llvm::Value* vt) {
+        llvm::Value* u0 = b_.CreateMul(ut, b_.getInt64(uint64_t(lanes)), "", true, true);
+        llvm::Value* v0 = b_.CreateMul(vt, b_.getInt64(uint64_t(lanes)), "", true, true);
+        std::vector<llvm::Value*> rows;
+        for (int64_t i = 0; i < lanes; ++i) {
+          llvm::Value* v = b_.CreateAdd(v0, b_.getInt64(uint64_t(i)), "", true, true);
+          rows.push_back(b_.CreateAlignedLoad(vector, addressAt(src, copy.load->index, u0, v), llvm::Align(4)));
+        }
+        std::vector<llvm::Value*> columns = transposeInRegisters(b_, std::move(rows));
+        for (int64_t j = 0; j < lanes; ++j) {
+          llvm::Value* u = b_.CreateAdd(u0, b_.getInt64(uint64_t(j)), "", true, true);
+          b_.CreateAlignedStore(columns[size_t(j)], addressAt(dst, copy.store->index, u, v0), llvm::Align(4));
+        }
+      });
+    });
   }
 
   // A parallel loop: its iterations go into a chunk function taking the
@@ -319,6 +364,8 @@ class BodyEmitter {
     llvm::Value* i = emit(index);
     return b_.CreateInBoundsGEP(storageType(context_, buffer.buffer->type), buffer.pointer, {i});
   }
+
+  bool isF32(const std::string& buffer) const { return lookupBuffer(buffer).buffer->type == ScalarType::F32; }
 
   const BufferArg& lookupBuffer(const std::string& name) const {
     auto it = buffers_.find(name);
