@@ -295,7 +295,10 @@ class BodyEmitter {
           case BinaryOp::Div: return b_.CreateFDiv(a, b);
           // minimum/maximum (not minnum/maxnum): NaN in, NaN out; -0 < +0.
           case BinaryOp::Min: return b_.CreateBinaryIntrinsic(llvm::Intrinsic::minimum, a, b);
-          case BinaryOp::Max: return b_.CreateBinaryIntrinsic(llvm::Intrinsic::maximum, a, b);
+          case BinaryOp::Max:
+            if (isAbs(op.b)) return maximumOfMagnitude(a, b);
+            if (isAbs(op.a)) return maximumOfMagnitude(b, a);
+            return b_.CreateBinaryIntrinsic(llvm::Intrinsic::maximum, a, b);
           case BinaryOp::Lt: return b_.CreateFCmpOLT(a, b);
           case BinaryOp::Le: return b_.CreateFCmpOLE(a, b);
           case BinaryOp::Eq: return b_.CreateFCmpOEQ(a, b);
@@ -353,6 +356,22 @@ class BodyEmitter {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  static bool isAbs(const Expr& e) {
+    const Unary* u = as<Unary>(e);
+    return u && u->op == UnaryOp::Abs;
+  }
+
+  // maximum(a, m) where m = |x| has its sign bit clear (max|w|'s statistic):
+  // isnan(a) ? a : (a > m ? a : m). When both are zeros, m is +0, which
+  // maximum would return; a NaN m falls through to m. The same value as
+  // llvm.maximum, without the sign-of-zero ordering x86 needs several
+  // instructions for (a compare and a max instead of eight, 13 times a step
+  // in W1).
+  llvm::Value* maximumOfMagnitude(llvm::Value* a, llvm::Value* magnitude) {
+    llvm::Value* larger = b_.CreateSelect(b_.CreateFCmpOGT(a, magnitude), a, magnitude);
+    return b_.CreateSelect(b_.CreateFCmpUNO(a, a), a, larger);
+  }
 
   llvm::Value* floatConst(float v) { return llvm::ConstantFP::get(context_, llvm::APFloat(v)); }
 
