@@ -11,6 +11,7 @@
 
 #include "codegen/KernelEmitter.h"
 #include "codegen/LLVMEmitter.h"
+#include "codegen/Optimizer.h"
 #include "passes/LoopAnalysis.h"
 
 namespace sigma::codegen {
@@ -48,8 +49,12 @@ class EntryEmitter {
       if (localInLoop(int(i))) localBytes += b.size * elementBytes(b.type);
     }
     tiny &= localBytes <= kLoopLocalBytes;  // sigma_loop's stack frame stays small
-    if (tiny) emitTinyLoop();
-    else emitLoop();
+    if (tiny) {
+      emitTinyLoop();
+      llvm_.addModuleFlag(llvm::Module::Warning, kTinyLoopFlag, 1);
+    } else {
+      emitLoop();
+    }
   }
 
  private:

@@ -50,13 +50,21 @@ void TrainingStep::runLoop(const LoopBatches& batches, int64_t begin, int64_t en
   if (int64_t(batches.rates.size()) < end)
     fail("TrainingStep::runLoop: step {} needs a learning rate, there are {}", end - 1, batches.rates.size());
   // The compiled gather does no bounds checks: check the indices it will
-  // use (a branch-free pass first, which vectorizes; W1's step costs less
-  // than a branch per index would).
-  int32_t lo = 0, hi = 0;
-  for (int64_t i = begin * batch_; i < end * batch_; ++i)
-    lo = std::min(lo, batches.order[size_t(i)]), hi = std::max(hi, batches.order[size_t(i)]);
-  if (lo < 0 || hi >= samples)
-    for (int64_t i = begin * batch_; i < end * batch_; ++i)
+  // use. A branch-free pass first (W1's step costs less than a branch per
+  // index would): the largest index as unsigned, so that a negative one is
+  // larger than any table, in four independent chains, since GCC's -O2
+  // leaves this loop scalar and one chain of compare-and-move costs a cycle
+  // or two an index.
+  uint32_t largest[4] = {0, 0, 0, 0};
+  const int64_t first = begin * batch_, last = end * batch_;
+  int64_t k = first;
+  for (; k + 4 <= last; k += 4)
+    for (int lane = 0; lane < 4; ++lane)
+      largest[lane] = std::max(largest[lane], uint32_t(batches.order[size_t(k + lane)]));
+  for (; k < last; ++k) largest[0] = std::max(largest[0], uint32_t(batches.order[size_t(k)]));
+  const uint64_t bound = std::min(uint64_t(samples), uint64_t(1) << 31);  // a negative i32 is at least 2^31
+  if (std::max(std::max(largest[0], largest[1]), std::max(largest[2], largest[3])) >= bound)
+    for (int64_t i = first; i < last; ++i)
       if (batches.order[size_t(i)] < 0 || batches.order[size_t(i)] >= samples)
         fail("TrainingStep::runLoop: order[{}] = {} is not a sample index (the tables hold {} samples)", i,
              batches.order[size_t(i)], samples);
@@ -71,13 +79,15 @@ void TrainingStep::runLoop(const LoopBatches& batches, int64_t begin, int64_t en
   loopFeeds_.resize(size_t(end * feedWidth));
   loopRecord_.resize(size_t(end * recordWidth));
   if (scalarBuffers_.empty()) {
-    // Only the rate changes from step to step: the rest of the row is copied.
-    writeStepFeeds(0, stepCount_ + 1, &loopFeeds_[size_t(begin * feedWidth)]);
-    for (int64_t s = begin; s < end; ++s) {
-      float* row = &loopFeeds_[size_t(s * feedWidth)];
-      if (s > begin) std::copy_n(row - feedWidth + 1, feedWidth - 1, row + 1);
-      row[0] = batches.rates[size_t(s)];
-    }
+    // Only the rate changes from step to step: the rest of the first row
+    // is copied down, column by column (a row at a time, the compiler calls
+    // memmove for a few floats every step).
+    float* rows = &loopFeeds_[size_t(begin * feedWidth)];
+    writeStepFeeds(0, stepCount_ + 1, rows);
+    const int64_t steps = end - begin;
+    for (int64_t column = 1; column < feedWidth; ++column)
+      for (int64_t s = 1; s < steps; ++s) rows[s * feedWidth + column] = rows[column];
+    for (int64_t s = 0; s < steps; ++s) rows[s * feedWidth] = batches.rates[size_t(begin + s)];
   } else {
     for (int64_t s = begin; s < end; ++s)
       writeStepFeeds(batches.rates[size_t(s)], stepCount_ + 1 + (s - begin), &loopFeeds_[size_t(s * feedWidth)]);

@@ -5,6 +5,8 @@
 // refuse batches it would read outside of.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <cstring>
 #include <numeric>
 #include <vector>
@@ -192,6 +194,15 @@ TEST(TrainingLoop, BatchesOutsideTheTablesAreRefusedBeforeAnythingRuns) {
   bad[11] = 16;
   EXPECT_NE(errorOf([&] { step.runLoop({data.features, epoch.targets, bad, epoch.rates}, 0, 2); })
                 .find("order[11] = 16 is not a sample index (the tables hold 16 samples)"),
+            std::string::npos);
+  bad = epoch.order;
+  bad[6] = -1;  // checked as unsigned: larger than any table
+  EXPECT_NE(errorOf([&] { step.runLoop({data.features, epoch.targets, bad, epoch.rates}, 0, 2); })
+                .find("order[6] = -1 is not a sample index"),
+            std::string::npos);
+  bad[6] = 0, bad[9] = std::numeric_limits<int32_t>::min();
+  EXPECT_NE(errorOf([&] { step.runLoop({data.features, epoch.targets, bad, epoch.rates}, 1, 2); })
+                .find("order[9] = -2147483648 is not a sample index"),
             std::string::npos);
   EXPECT_NE(errorOf([&] { step.runLoop({data.features, epoch.targets, epoch.order, epoch.rates}, 0, 3); })
                 .find("step 2 needs 24 sample indices, the order has 16"),
