@@ -105,23 +105,48 @@ class EntryEmitter {
     }
   }
 
-  // for (step = begin; step < end; ++step) { loop_in; step; loop_out }, then ret.
-  void emitStepLoop(llvm::IRBuilder<>& b, llvm::Function* f, const std::vector<llvm::Value*>& pointers,
-                    llvm::Value* runtime, llvm::Value* begin, llvm::Value* end, bool inlined,
-                    const std::function<void(llvm::IRBuilder<>&)>& beforeReturn = {}) {
-    llvm::BasicBlock* preheader = b.GetInsertBlock();
-    auto* body = llvm::BasicBlock::Create(context_, "step", f);
-    auto* exit = llvm::BasicBlock::Create(context_, "done", f);
-    b.CreateCondBr(b.CreateICmpSLT(begin, end), body, exit);
-    b.SetInsertPoint(body);
-    llvm::PHINode* step = b.CreatePHI(i64_, 2, kLoopStepVar);
-    step->addIncoming(begin, preheader);
+  void callStep(llvm::IRBuilder<>& b, const std::vector<llvm::Value*>& pointers, llvm::Value* runtime,
+                llvm::Value* step, bool inlined) {
     callKernels(b, KernelRole::LoopIn, pointers, runtime, step, inlined);
     callKernels(b, KernelRole::Step, pointers, runtime, nullptr, inlined);
     callKernels(b, KernelRole::LoopOut, pointers, runtime, step, inlined);
+  }
+
+  // for (step = begin; step < end; ++step) { loop_in; step; loop_out }, then
+  // beforeReturn and ret. With peelLast, the last step is a copy of the body
+  // after the loop: what a step writes before reading it (its temporaries,
+  // outputs and feeds) is then dead at the loop's back edge, where otherwise
+  // every such value of a tiny step's local arrays would be carried into the
+  // next iteration for the copy-out after the last one (W1: 88 values
+  // carried, most of them spilled to the stack every step).
+  void emitStepLoop(llvm::IRBuilder<>& b, llvm::Function* f, const std::vector<llvm::Value*>& pointers,
+                    llvm::Value* runtime, llvm::Value* begin, llvm::Value* end, bool inlined, bool peelLast = false,
+                    const std::function<void(llvm::IRBuilder<>&)>& beforeReturn = {}) {
+    auto* body = llvm::BasicBlock::Create(context_, "step", f);
+    auto* exit = llvm::BasicBlock::Create(context_, "done", f);
+    llvm::Value* loopEnd = end;
+    llvm::BasicBlock* afterLoop = exit;
+    if (peelLast) {
+      auto* check = llvm::BasicBlock::Create(context_, "steps", f, body);
+      afterLoop = llvm::BasicBlock::Create(context_, "last_step", f, exit);
+      b.CreateCondBr(b.CreateICmpSLT(begin, end), check, exit);
+      b.SetInsertPoint(check);
+      loopEnd = b.CreateSub(end, llvm::ConstantInt::get(i64_, 1), "last", /*HasNUW=*/true, /*HasNSW=*/true);
+    }
+    llvm::BasicBlock* preheader = b.GetInsertBlock();
+    b.CreateCondBr(b.CreateICmpSLT(begin, loopEnd), body, afterLoop);
+    b.SetInsertPoint(body);
+    llvm::PHINode* step = b.CreatePHI(i64_, 2, kLoopStepVar);
+    step->addIncoming(begin, preheader);
+    callStep(b, pointers, runtime, step, inlined);
     llvm::Value* next = b.CreateAdd(step, llvm::ConstantInt::get(i64_, 1), "next", /*HasNUW=*/true, /*HasNSW=*/true);
     step->addIncoming(next, b.GetInsertBlock());
-    b.CreateCondBr(b.CreateICmpSLT(next, end), body, exit);
+    b.CreateCondBr(b.CreateICmpSLT(next, loopEnd), body, afterLoop);
+    if (peelLast) {
+      b.SetInsertPoint(afterLoop);
+      callStep(b, pointers, runtime, loopEnd, inlined);
+      b.CreateBr(exit);
+    }
     b.SetInsertPoint(exit);
     if (beforeReturn) beforeReturn(b);
     b.CreateRetVoid();
@@ -217,7 +242,8 @@ class EntryEmitter {
         pointers[externs[e]]->setName(module_.buffers[externs[e]].name);
       }
       emitStepLoop(b, steps, pointers, nullptr, steps->getArg(unsigned(1 + externs.size())),
-                   steps->getArg(unsigned(2 + externs.size())), true, [&](llvm::IRBuilder<>& at) { copy(at, false); });
+                   steps->getArg(unsigned(2 + externs.size())), true, /*peelLast=*/true,
+                   [&](llvm::IRBuilder<>& at) { copy(at, false); });
     }
     llvm::Argument *begin, *end;
     llvm::Function* entry = loopEntry(begin, end);
