@@ -41,7 +41,7 @@ class BodyEmitter {
   BodyEmitter(const Kernel& kernel, llvm::Function& function, const BufferArgs& buffers, llvm::Value* runtime,
               llvm::Value* step)
       : kernel_(kernel), function_(function), buffers_(buffers), runtime_(runtime), step_(step),
-        context_(function.getContext()), b_(context_) {}
+        context_(function.getContext()), b_(context_), lanes_(floatLanes(function)) {}
 
   void run() {
     if (!kernel_.body) fail("codegen: kernel '{}' has no body", kernel_.name);
@@ -83,7 +83,7 @@ class BodyEmitter {
   void emitFor(const For& op) {
     if (op.extent == 0) return;
     if (op.parallel && runtime_ && vars_.empty() && op.extent > 1) return emitParallelFor(op);
-    if (auto copy = matchTransposeCopy(op, floatLanes(function_));
+    if (auto copy = matchTransposeCopy(op, lanes_);
         copy && isF32(copy->store->buffer) && isF32(copy->load->buffer))
       return emitTransposeCopy(*copy);
     llvm::Type* i64 = b_.getInt64Ty();
@@ -124,7 +124,7 @@ class BodyEmitter {
   // dst(u0+j, v0..). The addresses are the loop IR's own index expressions
   // at those points.
   void emitTransposeCopy(const TransposeCopy& copy) {
-    const int64_t lanes = floatLanes(function_);
+    const int64_t lanes = lanes_;
     llvm::Type* i64 = b_.getInt64Ty();
     auto* vector = llvm::FixedVectorType::get(b_.getFloatTy(), unsigned(lanes));
     const BufferArg &dst = lookupBuffer(copy.store->buffer), &src = lookupBuffer(copy.load->buffer);
@@ -411,6 +411,7 @@ class BodyEmitter {
   llvm::LLVMContext& context_;
   llvm::IRBuilder<> b_;
   std::vector<std::pair<std::string, llvm::Value*>> vars_;  // enclosing loops, outermost first
+  int64_t lanes_;  // f32 lanes of the target's widest vector (transpose copies' tiles)
 };
 
 }  // namespace
