@@ -18,6 +18,7 @@
 #include "codegen/LLVMEmitter.h"
 #include "codegen/LLVMErrors.h"
 #include "codegen/Optimizer.h"
+#include "codegen/PerfMap.h"
 #include "codegen/Target.h"
 #include "codegen/Version.h"
 #include "ir/Error.h"
@@ -133,6 +134,7 @@ std::unique_ptr<JitModule> JitModule::compile(const loop::Module& module, const 
   // itself; it is only asked to link.
   impl.jit = unwrap(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*impl.target).create(),
                     "cannot create the JIT for module '" + module.name + "'");
+  if (options.perfMap || perfMapRequestedByEnvironment()) writePerfMapOnLink(*impl.jit, module.name);
   // The kernels call no library function themselves, but LLVM may emit
   // calls (memset, memcpy for zeroing and copy loops): resolve anything
   // external from the symbols of this process.

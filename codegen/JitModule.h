@@ -66,6 +66,9 @@ struct CodegenOptions {
   // compiling when the cache has no (valid) entry. Tiered compilation asks
   // this first (runtime/Executable.h).
   bool onlyFromCache = false;
+  // Append the linked functions to /tmp/perf-<pid>.map, for `perf report`
+  // (codegen/PerfMap.h); also on when the environment has SIGMA_PERF_MAP=1.
+  bool perfMap = false;
 };
 
 // Where a compile's time went, in milliseconds, in the order the stages
