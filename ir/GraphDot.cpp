@@ -63,7 +63,7 @@ std::string nodeLabel(const Node& n, const std::string& name) {
     case Op::Input:
     case Op::Parameter: return fmt::format("%{}\\n{} {}", name, opName(n.op), type);
     case Op::Constant:
-      if (n.isSplat()) return fmt::format("%{} = {}\\n{}", name, formatFloat(n.splatValue()), type);
+      if (n.isSplat()) return fmt::format("%{} = {}\\n{}", name, printFloat(n.splatValue(), false), type);
       return fmt::format("%{} = const [{} values]\\n{}", name, n.values.size(), type);
     default: break;
   }

@@ -4,10 +4,12 @@
 #include <charconv>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 
 #include "ir/Error.h"
+#include "ir/FloatText.h"
 #include "ir/ShapeRules.h"
 
 namespace sigma {
@@ -135,6 +137,12 @@ class Parser {
     } else {
       error(t, "unexpected character {}", describeNext());
     }
+    // nan(0xBITS), a NaN other than the two quiet ones, is one token.
+    std::string_view soFar = src_.substr(start, pos_ - start);
+    if ((soFar == "nan" || soFar == "-nan") && pos_ < src_.size() && peekChar() == '(') {
+      while (pos_ < src_.size() && peekChar() != ')' && peekChar() != '\n') bump();
+      if (pos_ < src_.size() && peekChar() == ')') bump();
+    }
     t.text = std::string(src_.substr(start, pos_ - start));
     tok_ = std::move(t);
   }
@@ -198,6 +206,14 @@ class Parser {
     if (t.kind == Tok::Word && (t.text == "inf" || t.text == "nan"))
       return t.text == "inf" ? std::numeric_limits<float>::infinity()
                              : std::numeric_limits<float>::quiet_NaN();
+    if (t.text.starts_with("nan(") || t.text.starts_with("-nan(")) {
+      bool negative = t.text[0] == '-';
+      std::string_view inside = std::string_view(t.text).substr(negative ? 5 : 4);
+      std::optional<float> nan;
+      if (inside.ends_with(')')) nan = nanFromBits(inside.substr(0, inside.size() - 1));
+      if (!nan) error(t, "{} is not a NaN: nan(0xBITS) takes the 32 bits of an f32 NaN, as in nan(0x7fc00001)", t.text);
+      return negative ? -*nan : *nan;
+    }
     if (t.kind != Tok::Number) error(t, "expected a number but found {}", t.describe());
     float v = 0;
     const char *b = t.text.data(), *e = b + t.text.size();

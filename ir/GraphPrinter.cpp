@@ -8,11 +8,6 @@
 
 namespace sigma {
 
-std::string formatFloat(float value) {
-  if (std::isnan(value)) return "nan";  // fmt would print "-nan" for a negative one
-  return fmt::format("{}", value);      // shortest round-trip repr; "inf", "-inf"
-}
-
 std::unordered_map<const Node*, std::string> valueNames(const Graph& g) {
   std::unordered_map<const Node*, std::string> names;
   int next = 0;
@@ -40,9 +35,9 @@ std::string attributes(const Node& n) {
 }
 
 std::string constantValues(const Node& n) {
-  if (n.values.size() == 1) return formatFloat(n.values[0]);
+  if (n.values.size() == 1) return printFloat(n.values[0], false);
   std::string s = "[";
-  for (size_t i = 0; i < n.values.size(); ++i) s += (i ? ", " : "") + formatFloat(n.values[i]);
+  for (size_t i = 0; i < n.values.size(); ++i) s += (i ? ", " : "") + printFloat(n.values[i], false);
   return s + "]";
 }
 }  // namespace

@@ -9,12 +9,14 @@
 //     update %w = %5
 //   }
 //
-// GraphParser.h reads it back; print -> parse -> print is the identity.
+// GraphParser.h reads it back; print -> parse -> print is the identity,
+// constants to the bit (NaN payloads too: ir/FloatText.h).
 #pragma once
 
 #include <string>
 #include <unordered_map>
 
+#include "ir/FloatText.h"
 #include "ir/Graph.h"
 
 namespace sigma {
@@ -25,9 +27,5 @@ std::string printGraph(const Graph& g);
 // unnamed node a number counting the unnamed nodes in order (like LLVM).
 // The verifier names nodes the same way, so its messages match a dump.
 std::unordered_map<const Node*, std::string> valueNames(const Graph& g);
-
-// A float in the shortest form that parses back to the same bits; "inf",
-// "-inf", "nan" (every NaN prints as "nan").
-std::string formatFloat(float value);
 
 }  // namespace sigma

@@ -175,21 +175,6 @@ std::string printName(char sigil, const std::string& name) {
   return out + '"';
 }
 
-std::string printFloat(float value, bool markAsFloat) {
-  if (std::isnan(value)) {
-    // Only the two common NaNs get names; any other payload keeps its bits.
-    uint32_t bits = std::bit_cast<uint32_t>(value);
-    if (bits == 0x7fc00000u) return "nan";
-    if (bits == 0xffc00000u) return "-nan";
-    return fmt::format("nan(0x{:08x})", bits);
-  }
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  // fmt's default float format is the shortest decimal that round-trips.
-  std::string s = fmt::format("{}", value);
-  if (markAsFloat && s.find_first_of(".e") == std::string::npos) s += ".0";
-  return s;
-}
-
 std::string printExpr(const Expr& expr) {
   ExprPrinter p;
   p.print(expr);

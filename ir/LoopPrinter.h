@@ -29,6 +29,7 @@
 
 #include <string>
 
+#include "ir/FloatText.h"
 #include "ir/LoopIR.h"
 
 namespace sigma {
@@ -40,9 +41,7 @@ std::string printExpr(const loop::Expr& expr);
 
 // Pieces of the format, shared with the parser and error messages.
 std::string printName(char sigil, const std::string& name);  // %x, @k, %"a b"
-// The shortest text that parses back to the same float. With
-// `markAsFloat`, an integral value gets a ".0" (literals in expressions);
-// without, it prints like an integer (const buffer init lists).
-std::string printFloat(float value, bool markAsFloat = true);
+// Float literals: printFloat (ir/FloatText.h), with a ".0" on integral
+// values in expressions, without in const buffer init lists.
 
 }  // namespace sigma

@@ -10,7 +10,7 @@ std::string nodeRef(const NodeNames& names, const Node* n) {
 }
 
 std::string describeConstant(const Node& n) {
-  if (n.values.size() == 1) return "const " + formatFloat(n.values[0]);
+  if (n.values.size() == 1) return "const " + printFloat(n.values[0], false);
   return "const [" + std::to_string(n.values.size()) + " values]";
 }
 

@@ -1,6 +1,7 @@
 // The graph IR's text form (printer, parser) and its verifier.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -99,13 +100,50 @@ TEST(GraphPrinter, PrintsEveryNodeWithItsType) {
 }
 
 TEST(GraphPrinter, FloatsPrintShortestAndRoundTrip) {
-  EXPECT_EQ(formatFloat(0.1f), "0.1");
-  EXPECT_EQ(formatFloat(1.0f), "1");
-  EXPECT_EQ(formatFloat(-0.0f), "-0");
-  EXPECT_EQ(formatFloat(1e20f), "1e+20");
-  EXPECT_EQ(formatFloat(std::numeric_limits<float>::infinity()), "inf");
-  EXPECT_EQ(formatFloat(-std::numeric_limits<float>::infinity()), "-inf");
-  EXPECT_EQ(formatFloat(-std::numeric_limits<float>::quiet_NaN()), "nan");
+  // The graph's constants print like integers when integral ("1", not "1.0").
+  EXPECT_EQ(printFloat(0.1f, false), "0.1");
+  EXPECT_EQ(printFloat(1.0f, false), "1");
+  EXPECT_EQ(printFloat(-0.0f, false), "-0");
+  EXPECT_EQ(printFloat(1e20f, false), "1e+20");
+  EXPECT_EQ(printFloat(std::numeric_limits<float>::infinity(), false), "inf");
+  EXPECT_EQ(printFloat(-std::numeric_limits<float>::infinity(), false), "-inf");
+  EXPECT_EQ(printFloat(std::numeric_limits<float>::quiet_NaN(), false), "nan");
+  EXPECT_EQ(printFloat(-std::numeric_limits<float>::quiet_NaN(), false), "-nan");
+  EXPECT_EQ(printFloat(std::bit_cast<float>(0x7f800001u), false), "nan(0x7f800001)");
+}
+
+// Every NaN keeps its bits through print -> parse, sign and payload too: a
+// constant folded from a NaN input must not come back as another NaN.
+TEST(GraphParser, NaNConstantsRoundTripBitForBit) {
+  const uint32_t patterns[] = {0x7fc00000u, 0xffc00000u, 0x7fc00001u, 0xffffffffu, 0x7f800001u, 0xff812345u};
+  Graph g;
+  g.setName("nans");
+  std::vector<float> values;
+  for (uint32_t p : patterns) values.push_back(std::bit_cast<float>(p));
+  g.addOutput("list", g.constant(f32({int64_t(values.size())}), values));
+  g.addOutput("splat", g.scalar(std::bit_cast<float>(0xffc00001u)));
+  std::string text = printGraph(g);
+  EXPECT_NE(text.find("[nan, -nan, nan(0x7fc00001), nan(0xffffffff), nan(0x7f800001), nan(0xff812345)]"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(roundTrip(text), text);
+  Graph parsed = parseGraph(text);
+  const auto& got = parsed.nodes()[0]->values;
+  ASSERT_EQ(got.size(), values.size());
+  for (size_t i = 0; i < values.size(); ++i) EXPECT_EQ(bits(got[i]), patterns[i]) << i;
+  EXPECT_EQ(bits(parsed.nodes()[1]->splatValue()), 0xffc00001u);
+}
+
+TEST(GraphParser, RejectsANaNWhoseBitsAreNotANaN) {
+  for (const char* bad : {"nan(0x3f800000)", "nan(0x1ffc00000)", "nan(12)", "nan(0x)", "nan(0x7fc00001"}) {
+    std::string text = std::string("graph @g {\n  %0 = const ") + bad + " : f32[]\n  output %y = %0\n}\n";
+    try {
+      parseGraph(text);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("<input>:2:"), std::string::npos) << bad << ": " << e.what();
+    }
+  }
 }
 
 TEST(GraphParser, RoundTripsSeedStep) {
