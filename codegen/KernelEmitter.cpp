@@ -1,5 +1,6 @@
 #include "codegen/KernelEmitter.h"
 
+#include "codegen/MatmulTile.h"
 #include "codegen/TranscendentalEmitter.h"
 #include "codegen/TransposeCopy.h"
 
@@ -86,6 +87,8 @@ class BodyEmitter {
     if (auto copy = matchTransposeCopy(op, lanes_);
         copy && isF32(copy->store->buffer) && isF32(copy->load->buffer))
       return emitTransposeCopy(*copy);
+    if (auto tile = matchMatmulTile(op, lanes_); tile && isF32(tile->store->buffer) && isF32(tile->b->buffer))
+      return emitMatmulTile(*tile);
     llvm::Type* i64 = b_.getInt64Ty();
     emitLoop(op, llvm::ConstantInt::get(i64, 0), llvm::ConstantInt::get(i64, op.extent));
   }
@@ -101,6 +104,19 @@ class BodyEmitter {
 
   void emitCountedLoop(const std::string& name, llvm::Value* begin, llvm::Value* end,
                        const std::function<void(llvm::Value*)>& body) {
+    emitCarriedLoop(name, begin, end, {}, [&](llvm::Value* index, const std::vector<llvm::Value*>&) {
+      body(index);
+      return std::vector<llvm::Value*>{};
+    });
+  }
+
+  // A counted loop whose iterations pass values on: `carried` starts as
+  // `initial`, each iteration's body returns the next values, and the loop
+  // returns the last iteration's (phi nodes in the header, so that they
+  // live in registers).
+  using CarriedBody = std::function<std::vector<llvm::Value*>(llvm::Value*, const std::vector<llvm::Value*>&)>;
+  std::vector<llvm::Value*> emitCarriedLoop(const std::string& name, llvm::Value* begin, llvm::Value* end,
+                                            const std::vector<llvm::Value*>& initial, const CarriedBody& body) {
     llvm::Type* i64 = b_.getInt64Ty();
     llvm::BasicBlock* preheader = b_.GetInsertBlock();
     llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, name + ".loop", &function_);
@@ -108,15 +124,68 @@ class BodyEmitter {
     b_.SetInsertPoint(header);
     llvm::PHINode* index = b_.CreatePHI(i64, 2, name);
     index->addIncoming(begin, preheader);
-    body(index);
+    std::vector<llvm::PHINode*> phis;
+    std::vector<llvm::Value*> carried;
+    for (llvm::Value* v : initial) {
+      phis.push_back(b_.CreatePHI(v->getType(), 2, name + ".carried"));
+      phis.back()->addIncoming(v, preheader);
+      carried.push_back(phis.back());
+    }
+    std::vector<llvm::Value*> next = body(index, carried);
     // Neither wraps: 0 <= i < end <= extent <= INT64_MAX.
-    llvm::Value* next = b_.CreateAdd(index, llvm::ConstantInt::get(i64, 1), name + ".next", true, true);
-    llvm::Value* more = b_.CreateICmpULT(next, end, name + ".more");
+    llvm::Value* nextIndex = b_.CreateAdd(index, llvm::ConstantInt::get(i64, 1), name + ".next", true, true);
+    llvm::Value* more = b_.CreateICmpULT(nextIndex, end, name + ".more");
     llvm::BasicBlock* latch = b_.GetInsertBlock();  // the body may have added blocks
     llvm::BasicBlock* exit = llvm::BasicBlock::Create(context_, name + ".exit", &function_);
     b_.CreateCondBr(more, header, exit);
-    index->addIncoming(next, latch);
+    index->addIncoming(nextIndex, latch);
+    for (size_t i = 0; i < phis.size(); ++i) phis[i]->addIncoming(next[i], latch);
     b_.SetInsertPoint(exit);
+    return next;
+  }
+
+  // codegen/MatmulTile.h: C's MR×NR block loaded into MR·NR/L vectors, then
+  // per k: NR/L vector loads of B, and per row one A broadcast and NR/L
+  // fmas; the block stored after the last k. Addresses are the loop IR's
+  // index expressions at those points.
+  void emitMatmulTile(const MatmulTile& tile) {
+    llvm::Type* i64 = b_.getInt64Ty();
+    auto* vector = llvm::FixedVectorType::get(b_.getFloatTy(), unsigned(lanes_));
+    const BufferArg &c = lookupBuffer(tile.store->buffer), &bBuffer = lookupBuffer(tile.b->buffer);
+    const int64_t vectors = tile.cols / lanes_;
+    auto bound = [&](llvm::Value* k, int64_t row, int64_t col, const std::function<llvm::Value*()>& emitIt) {
+      vars_.emplace_back(tile.k, k);
+      vars_.emplace_back(tile.row, b_.getInt64(uint64_t(row)));
+      vars_.emplace_back(tile.col, b_.getInt64(uint64_t(col)));
+      llvm::Value* value = emitIt();
+      vars_.resize(vars_.size() - 3);
+      return value;
+    };
+    llvm::Value* zero = llvm::ConstantInt::get(i64, 0);
+    std::vector<llvm::Value*> addresses, accumulators;
+    for (int64_t r = 0; r < tile.rows; ++r)
+      for (int64_t v = 0; v < vectors; ++v) {
+        addresses.push_back(bound(zero, r, v * lanes_, [&] { return elementAddress(c, tile.store->index); }));
+        accumulators.push_back(b_.CreateAlignedLoad(vector, addresses.back(), llvm::Align(4)));
+      }
+    std::vector<llvm::Value*> sums = emitCarriedLoop(
+        tile.k, zero, llvm::ConstantInt::get(i64, tile.depth), accumulators,
+        [&](llvm::Value* k, const std::vector<llvm::Value*>& acc) {
+          std::vector<llvm::Value*> bs, next;
+          for (int64_t v = 0; v < vectors; ++v)
+            bs.push_back(b_.CreateAlignedLoad(
+                vector, bound(k, 0, v * lanes_, [&] { return elementAddress(bBuffer, tile.b->index); }),
+                llvm::Align(4)));
+          for (int64_t r = 0; r < tile.rows; ++r) {
+            llvm::Value* a = b_.CreateVectorSplat(unsigned(lanes_), bound(k, r, 0, [&] { return emit(tile.a); }));
+            for (int64_t v = 0; v < vectors; ++v) {
+              llvm::Value* sum = acc[size_t(r * vectors + v)];
+              next.push_back(b_.CreateIntrinsic(llvm::Intrinsic::fma, {vector}, {a, bs[size_t(v)], sum}));
+            }
+          }
+          return next;
+        });
+    for (size_t i = 0; i < sums.size(); ++i) b_.CreateAlignedStore(sums[i], addresses[i], llvm::Align(4));
   }
 
   // codegen/TransposeCopy.h: for each L×L tile (u0, v0), row i is the L

@@ -1,0 +1,66 @@
+#include "codegen/MatmulTile.h"
+
+#include "ir/IRVisitor.h"
+#include "passes/LoopAnalysis.h"
+
+namespace sigma::codegen {
+
+using namespace sigma::loop;
+
+namespace {
+
+// The accumulators must fit with B's vectors and a broadcast in 32 (AVX-512)
+// registers; the lowering's largest block, 8×32 on AVX-512, has 16.
+constexpr int64_t kMaxAccumulators = 24;
+
+// Whether `expr` mentions loop variable `var` or loads from `buffer`.
+struct Mentions : IRVisitor {
+  const std::string &var, &buffer;
+  bool var_found = false, buffer_found = false;
+  Mentions(const std::string& v, const std::string& b) : var(v), buffer(b) {}
+  using IRVisitor::visit;
+  void visit(const Var* op) override { var_found |= op->name == var; }
+  void visit(const Load* op) override {
+    buffer_found |= op->buffer == buffer;
+    IRVisitor::visit(op);
+  }
+};
+
+int64_t coefficient(const LinearForm& form, const std::string& var) {
+  auto it = form.coeffs.find(var);
+  return it == form.coeffs.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+std::optional<MatmulTile> matchMatmulTile(const For& loop, int64_t lanes) {
+  const For* rows = as<For>(loop.body);
+  const For* cols = rows ? as<For>(rows->body) : nullptr;
+  if (!cols || rows->parallel || cols->parallel || lanes < 2) return std::nullopt;
+  if (loop.var == rows->var || loop.var == cols->var || rows->var == cols->var) return std::nullopt;
+  if (cols->extent % lanes != 0 || rows->extent * (cols->extent / lanes) > kMaxAccumulators) return std::nullopt;
+  const Store* store = as<Store>(cols->body);
+  const MulAdd* fma = store ? as<MulAdd>(store->value) : nullptr;
+  if (!fma) return std::nullopt;
+  const Load* accumulator = as<Load>(fma->c);
+  const Load* b = as<Load>(fma->b);
+  if (!accumulator || !b || accumulator->buffer != store->buffer || b->buffer == store->buffer) return std::nullopt;
+  if (b->type != ScalarType::F32 || fma->a->type != ScalarType::F32) return std::nullopt;
+
+  // C: the same element read and written, contiguous in c, rows apart, the
+  // same in every k (so that it can stay in a register while k runs).
+  const LinearForm c = linearize(store->index);
+  if (!c.affine || linearize(accumulator->index) != c) return std::nullopt;
+  if (coefficient(c, cols->var) != 1 || coefficient(c, loop.var) != 0) return std::nullopt;
+  if (rows->extent > 1 && coefficient(c, rows->var) < cols->extent) return std::nullopt;
+  // B: one vector per k, shared by the rows.
+  const LinearForm bForm = linearize(b->index);
+  if (!bForm.affine || coefficient(bForm, cols->var) != 1 || coefficient(bForm, rows->var) != 0) return std::nullopt;
+  // A: one scalar per row and k, broadcast along c; it must not see C change.
+  Mentions inA(cols->var, store->buffer);
+  inA.visit(fma->a);
+  if (inA.var_found || inA.buffer_found) return std::nullopt;
+  return MatmulTile{loop.var, rows->var, cols->var, loop.extent, rows->extent, cols->extent, store, fma->a, b};
+}
+
+}  // namespace sigma::codegen

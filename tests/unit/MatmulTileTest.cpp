@@ -1,0 +1,150 @@
+// Matmul micro-kernels (codegen/MatmulTile.h): which loop nests are matched,
+// and the JIT's register blocks against the interpreter's element-by-element
+// fmas, bit for bit, in the loop orders the lowering and the fusion passes
+// make and in one LLVM alone used to turn into gathers.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "codegen/JitModule.h"
+#include "codegen/MatmulTile.h"
+#include "ir/LoopIR.h"
+#include "runtime/Interpreter.h"
+
+using namespace sigma;
+using namespace sigma::loop;
+using sigma::codegen::matchMatmulTile;
+
+namespace {
+
+Expr v(const std::string& name) { return Var::make(name); }
+Expr load(const std::string& buffer, Expr index) { return Load::make(buffer, ScalarType::F32, std::move(index)); }
+
+// for k in 0..K { for r in 0..MR { for c in 0..NR { C[ci] = fma(a, B[bi], C[ci]) } } }
+Stmt tileNest(int64_t K, int64_t MR, int64_t NR, const Expr& ci, const Expr& a, const Expr& bi,
+              const std::string& b = "b") {
+  return For::make("k", K, For::make("r", MR, For::make("c", NR,
+      Store::make("cm", ci, MulAdd::make(a, load(b, bi), load("cm", ci))))));
+}
+
+const For& asFor(const Stmt& s) { return *as<For>(s); }
+
+// The lowering's block of C = A·B (passes/LowerToLoops.cpp) for an M×N
+// product over K, at block (ib, jb), with B packed in panels of NR.
+struct Shape {
+  int64_t M, N, K, MR, NR;
+  Expr cIndex() const { return (v("ib") * i64(MR) + v("r")) * i64(N) + (v("jb") * i64(NR) + v("c")); }
+  Expr aIndex() const { return (v("ib") * i64(MR) + v("r")) * i64(K) + v("k"); }
+  Expr bIndex() const { return (v("jb") * i64(K) + v("k")) * i64(NR) + v("c"); }
+  Stmt tile(const Expr& a) const { return tileNest(K, MR, NR, cIndex(), a, bIndex()); }
+  Stmt tile() const { return tile(load("a", aIndex())); }
+};
+
+TEST(MatmulTile, MatchesTheLoweringsRegisterBlock) {
+  const Shape s{128, 512, 784, 8, 32};  // AVX-512's block: 8×32, 16 accumulators
+  for (int64_t lanes : {16, 32}) {
+    auto tile = matchMatmulTile(asFor(s.tile()), lanes);
+    ASSERT_TRUE(tile) << lanes;
+    EXPECT_EQ(tile->k, "k");
+    EXPECT_EQ(tile->row, "r");
+    EXPECT_EQ(tile->col, "c");
+    EXPECT_EQ(tile->depth, 784);
+    EXPECT_EQ(tile->rows, 8);
+    EXPECT_EQ(tile->cols, 32);
+  }
+  EXPECT_FALSE(matchMatmulTile(asFor(s.tile()), 64)) << "NR = 32 is not a multiple of 64 lanes";
+  EXPECT_FALSE(matchMatmulTile(asFor(s.tile()), 8)) << "8 rows × 4 vectors: more accumulators than registers";
+  const Shape avx2{128, 512, 784, 4, 16};  // AVX2's block: 4×16, 8 accumulators
+  EXPECT_TRUE(matchMatmulTile(asFor(avx2.tile()), 8));
+  // A as an expression, as the fusion passes leave it (W1's dL/dy), and
+  // reading B's buffer: both fine.
+  Expr scaled = f32(0.25) * (f32(2.0) * (load("a", s.aIndex()) - load("t", v("r"))));
+  EXPECT_TRUE(matchMatmulTile(asFor(s.tile(scaled)), 16));
+  EXPECT_TRUE(matchMatmulTile(asFor(s.tile(load("b", v("k")))), 16));
+}
+
+TEST(MatmulTile, LeavesEverythingElseToTheGeneralEmitter) {
+  const Shape s{64, 64, 16, 4, 16};
+  const Expr a = load("a", s.aIndex());
+  auto matches = [](const Stmt& nest) { return bool(matchMatmulTile(asFor(nest), 16)); };
+  EXPECT_TRUE(matches(tileNest(16, 4, 16, s.cIndex(), a, s.bIndex())));
+  EXPECT_FALSE(matches(tileNest(16, 4, 16, s.cIndex() + v("c"), a, s.bIndex()))) << "C strided in c";
+  EXPECT_FALSE(matches(tileNest(16, 4, 16, s.cIndex() + v("k"), a, s.bIndex()))) << "C moves with k";
+  EXPECT_FALSE(matches(tileNest(16, 4, 16, v("r") * i64(8) + v("c"), a, s.bIndex()))) << "rows of C overlap";
+  EXPECT_FALSE(matches(tileNest(16, 4, 16, s.cIndex(), a, s.bIndex() + v("r")))) << "B differs by row";
+  EXPECT_FALSE(matches(tileNest(16, 4, 16, s.cIndex(), a, s.bIndex() + v("c")))) << "B strided in c";
+  EXPECT_FALSE(matches(tileNest(16, 4, 16, s.cIndex(), a + load("a", v("c")), s.bIndex()))) << "A varies along c";
+  EXPECT_FALSE(matches(tileNest(16, 4, 16, s.cIndex(), load("cm", v("r")), s.bIndex()))) << "A reads C";
+  EXPECT_FALSE(matches(tileNest(16, 4, 16, s.cIndex(), a, s.bIndex(), "cm"))) << "B is C";
+  EXPECT_FALSE(matches(tileNest(16, 4, 12, s.cIndex(), a, s.bIndex()))) << "NR not a multiple of the lanes";
+  Stmt notAccumulating = For::make("k", 16, For::make("r", 4, For::make("c", 16,
+      Store::make("cm", s.cIndex(), MulAdd::make(a, load("b", s.bIndex()), load("cm", s.cIndex() + i64(1)))))));
+  EXPECT_FALSE(matches(notAccumulating)) << "reads another element of C than it writes";
+  Stmt product = For::make("k", 16, For::make("r", 4, For::make("c", 16,
+      Store::make("cm", s.cIndex(), a * load("b", s.bIndex())))));
+  EXPECT_FALSE(matches(product)) << "not a multiply-add";
+}
+
+Buffer f32Buffer(std::string name, int64_t size, BufferKind kind) {
+  Buffer b;
+  b.name = std::move(name), b.type = ScalarType::F32, b.size = size, b.kind = kind;
+  return b;
+}
+
+int64_t hostLanes() {
+  const std::string target = codegen::JitModule::compile(Module{})->targetDescription();
+  return target.find("+avx512f") != std::string::npos ? 16 : target.find("+avx") != std::string::npos ? 8 : 4;
+}
+
+// The whole product, blocks in the lowering's order (rows of blocks
+// outside, panels inside) or panels outside, run by the JIT and the
+// interpreter on operands with every kind of float: the same bits.
+void checkAgainstInterpreter(const Shape& s, bool panelsOutside, bool scaledA = false) {
+  Module m;
+  m.name = "tile";
+  m.buffers = {f32Buffer("a", s.M * s.K, BufferKind::Input), f32Buffer("b", s.K * s.N, BufferKind::Input),
+               f32Buffer("t", s.MR, BufferKind::Input), f32Buffer("cm", s.M * s.N, BufferKind::Output)};
+  Expr a = load("a", s.aIndex());
+  if (scaledA) a = f32(0.25) * (f32(2.0) * (a - load("t", v("r"))));
+  Stmt zero = For::make("r", s.MR, For::make("c", s.NR, Store::make("cm", s.cIndex(), f32(0))));
+  Stmt block = Block::make({zero, s.tile(a)});
+  Stmt nest = panelsOutside ? For::make("jb", s.N / s.NR, For::make("ib", s.M / s.MR, block))
+                            : For::make("ib", s.M / s.MR, For::make("jb", s.N / s.NR, block));
+  m.kernels.push_back(Kernel{"matmul_0", {}, nest});
+
+  const float specials[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                            -std::numeric_limits<float>::infinity(), -0.0f, 1e-40f, 3.4e38f};
+  std::vector<float> av(size_t(s.M * s.K)), bv(size_t(s.K * s.N)), tv(size_t(s.MR), 0.125f);
+  for (size_t i = 0; i < av.size(); ++i) av[i] = float(int(i * 37 % 101) - 50) * 0.0317f;
+  for (size_t i = 0; i < bv.size(); ++i) bv[i] = float(int(i * 53 % 97) - 48) * 0.0211f;
+  for (size_t i = 0; i < 6; ++i) av[i * 131 % av.size()] = specials[i], bv[i * 173 % bv.size()] = specials[5 - i];
+  std::vector<float> jitC(size_t(s.M * s.N), -1.0f), refC = jitC;
+  auto jit = codegen::JitModule::compile(m);
+  void* jitBuffers[] = {av.data(), bv.data(), tv.data(), jitC.data()};
+  jit->entry()(jitBuffers);
+  void* refBuffers[] = {av.data(), bv.data(), tv.data(), refC.data()};
+  interpret(m, refBuffers);
+  int mismatches = 0;
+  for (size_t i = 0; i < jitC.size(); ++i)
+    if (std::bit_cast<uint32_t>(jitC[i]) != std::bit_cast<uint32_t>(refC[i]) && !(std::isnan(jitC[i]) && std::isnan(refC[i])))
+      if (++mismatches <= 5) ADD_FAILURE() << "C[" << i << "]: jit " << jitC[i] << ", interpreter " << refC[i];
+  EXPECT_EQ(mismatches, 0) << s.M << "x" << s.N << "x" << s.K;
+  // The block was emitted as vector fmas on SSA accumulators.
+  const std::string vectorFma = "@llvm.fma.v" + std::to_string(hostLanes()) + "f32";
+  EXPECT_NE(jit->unoptimizedLLVMIR().find(vectorFma), std::string::npos) << vectorFma;
+}
+
+TEST(MatmulTile, JitBlocksMatchTheInterpreter) {
+  const int64_t L = hostLanes();
+  checkAgainstInterpreter({16, 4 * L, 24, 8, 2 * L}, false);  // the lowering's order and block
+  checkAgainstInterpreter({16, 4 * L, 24, 8, 2 * L}, true);   // panels outside: LLVM alone gathered this
+  checkAgainstInterpreter({8, 2 * L, 5, 4, L}, false, true);  // A an expression
+  checkAgainstInterpreter({3, L, 7, 1, L}, true);             // one row per block
+}
+
+}  // namespace
