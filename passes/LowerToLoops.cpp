@@ -249,10 +249,10 @@ class Lowering {
 
   // The MR×NR block of C a micro-kernel keeps in registers: NR columns, two
   // vectors wide where they divide C's, and as many rows (up to a quarter of
-  // the register file) as keep the accumulators to half of it, the rest
-  // holding B's vectors and A's broadcasts. Zen 4 (32 zmm): 8×32, sixteen
-  // accumulators, enough independent FMA chains to cover their latency;
-  // AVX2 (16 ymm): 4×16, eight.
+  // the register file, half for a block one vector wide) as keep the
+  // accumulators to half of it, the rest holding B's vectors. Zen 4 (32
+  // zmm): 8×32, sixteen accumulators, enough independent FMA chains to
+  // cover their latency, or 16×16; AVX2 (16 ymm): 4×16, eight, or 8×8.
   std::pair<int64_t, int64_t> registerBlock(int64_t m, int64_t cols) const {
     const int64_t lanes = target_.vectorLanes, registers = target_.vectorRegisters;
     int64_t nr = 1;
@@ -264,8 +264,14 @@ class Lowering {
           break;
         }
     const int64_t vectorsPerRow = (nr + lanes - 1) / lanes;
-    for (int64_t mr : {int64_t(8), int64_t(4), int64_t(2)})
-      if (m % mr == 0 && mr <= registers / 4 && mr * vectorsPerRow <= registers / 2) return {mr, nr};
+    // A block one vector wide may take twice the rows: the micro-kernel
+    // (codegen/MatmulTile.h) broadcasts A from memory, so rows cost no
+    // registers, and eight accumulators fed by one vector of B each step
+    // leave Zen 4's FMAs idle (W2's 512×784×128 dW1: 16×16 blocks take ~9%
+    // less time than 8×16).
+    const int64_t maxRows = nr == lanes ? registers / 2 : registers / 4;
+    for (int64_t mr : {int64_t(16), int64_t(8), int64_t(4), int64_t(2)})
+      if (m % mr == 0 && mr <= maxRows && mr * vectorsPerRow <= registers / 2) return {mr, nr};
     return {1, nr};
   }
 

@@ -20,8 +20,9 @@ namespace {
 constexpr LoweringTarget kAvx2{}, kAvx512{.vectorRegisters = 32, .vectorLanes = 16};
 
 // The three forms training uses, at shapes where the two targets block
-// differently (8×32 against 4×16), plus a narrow output (10 columns) and a
-// row count only 2 divides; bias + ReLU after the first, as a Linear layer.
+// differently (8×32 against 4×16; 40 and 48 columns, one vector wide, take
+// 8 and 16 rows), plus a narrow output (10 columns) and a row count only 2
+// divides; bias + ReLU after the first, as a Linear layer.
 void buildGraph(Graph& g) {
   Node* x = g.input("x", {DType::F32, {24, 40}});
   Node* w = g.input("w", {DType::F32, {64, 40}});
@@ -29,6 +30,8 @@ void buildGraph(Graph& g) {
   Node* dy = g.input("dy", {DType::F32, {24, 64}});
   Node* v = g.input("v", {DType::F32, {64, 10}});
   Node* odd = g.input("odd", {DType::F32, {6, 40}});
+  Node* p = g.input("p", {DType::F32, {32, 40}});
+  Node* q = g.input("q", {DType::F32, {40, 48}});
   Node* h = g.binary(Op::Maximum, g.binary(Op::Add, g.matmul(x, w, false, true), g.broadcast(b, {24, 64})),
                      g.scalar(0.0f));
   g.addOutput("h", h);                                  // A·Bᵀ
@@ -36,6 +39,7 @@ void buildGraph(Graph& g) {
   g.addOutput("dx", g.matmul(dy, w));                   // A·B
   g.addOutput("narrow", g.matmul(h, v));                // 24×10
   g.addOutput("odd_rows", g.matmul(odd, w, false, true));  // 6 rows: blocks of 2
+  g.addOutput("one_vector", g.matmul(p, q));                // 48 columns: one zmm wide
 }
 
 std::unique_ptr<Executable> lowered(const LoweringTarget& target, Backend backend, std::string* ir = nullptr) {
@@ -45,7 +49,7 @@ std::unique_ptr<Executable> lowered(const LoweringTarget& target, Backend backen
   PassManager().run(unit, defaultPipeline());
   if (ir) *ir = unit.text();
   auto exec = std::make_unique<Executable>(std::move(unit.loops), ExecutableOptions{.backend = backend});
-  for (const char* name : {"x", "w", "b", "dy", "v", "odd"}) {
+  for (const char* name : {"x", "w", "b", "dy", "v", "odd", "p", "q"}) {
     Rng rng(std::hash<std::string>{}(name));
     for (float& value : exec->f32(name)) value = float(rng.uniform(1.0));
   }
@@ -54,7 +58,7 @@ std::unique_ptr<Executable> lowered(const LoweringTarget& target, Backend backen
 }
 
 void expectSameBits(Executable& a, Executable& b, const std::string& what) {
-  for (const char* out : {"h", "dw", "dx", "narrow", "odd_rows"}) {
+  for (const char* out : {"h", "dw", "dx", "narrow", "odd_rows", "one_vector"}) {
     std::span<const float> x = a.f32(out), y = b.f32(out);
     ASSERT_EQ(x.size(), y.size());
     for (size_t i = 0; i < x.size(); ++i)
@@ -66,10 +70,12 @@ TEST(LoweringTarget, BlocksForTheRegisterFile) {
   std::string avx2, avx512;
   lowered(kAvx2, Backend::Interpreter, &avx2);
   lowered(kAvx512, Backend::Interpreter, &avx512);
-  EXPECT_NE(avx2.find("for %r in 0..4 {"), std::string::npos);
-  EXPECT_EQ(avx2.find("for %r in 0..8 {"), std::string::npos);
+  EXPECT_NE(avx2.find("for %r in 0..4 {"), std::string::npos);   // two ymm wide: 4 rows
+  EXPECT_NE(avx2.find("for %r in 0..8 {"), std::string::npos);   // one ymm wide (40 columns): 8 rows
+  EXPECT_EQ(avx2.find("for %r in 0..16 {"), std::string::npos);  // 16 rows would be 16 of 16 registers
   EXPECT_NE(avx512.find("for %r in 0..8 {"), std::string::npos);
   EXPECT_NE(avx512.find("for %c in 0..32 {"), std::string::npos);
+  EXPECT_NE(avx512.find("for %r in 0..16 {"), std::string::npos);  // one zmm wide (48 columns): 16 rows
 }
 
 TEST(LoweringTarget, BlockingNeverChangesTheBits) {
