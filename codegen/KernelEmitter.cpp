@@ -334,10 +334,14 @@ class BodyEmitter {
       case UnaryOp::Neg: return b_.CreateFNeg(a);  // flips the sign bit only, as -x in C
       case UnaryOp::Abs: return b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, a);
       case UnaryOp::Sign: {
-        // Ordered compares are false for NaN, so sign(NaN) = 0, and sign(-0) = 0.
-        llvm::Value* positive = b_.CreateFCmpOGT(a, floatConst(0.0f));
-        llvm::Value* negative = b_.CreateFCmpOLT(a, floatConst(0.0f));
-        return b_.CreateSelect(positive, floatConst(1.0f), b_.CreateSelect(negative, floatConst(-1.0f), floatConst(0.0f)));
+        // ±1 with a's sign where a is neither zero nor NaN (an ordered
+        // compare is false for NaN): sign(NaN) = 0 and sign(-0) = 0. One
+        // compare and a bit operation rather than two compares: in W2's fused
+        // updates the compares' pipes are the bottleneck, and the mask is
+        // the one |sign(w)| (the zero count) needs too.
+        llvm::Value* nonzero = b_.CreateFCmpONE(a, floatConst(0.0f));
+        llvm::Value* unit = b_.CreateBinaryIntrinsic(llvm::Intrinsic::copysign, floatConst(1.0f), a);
+        return b_.CreateSelect(nonzero, unit, floatConst(0.0f));
       }
       // Sigma's vectorizable approximations (ir/FastTanh.h, ir/FastExpLog.h).
       case UnaryOp::Tanh: return emitFastTanh(b_, a);
