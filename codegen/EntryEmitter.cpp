@@ -11,7 +11,6 @@
 
 #include "codegen/KernelEmitter.h"
 #include "codegen/LLVMEmitter.h"
-#include "codegen/Optimizer.h"
 #include "passes/LoopAnalysis.h"
 
 namespace sigma::codegen {
@@ -49,12 +48,10 @@ class EntryEmitter {
       if (localInLoop(int(i))) localBytes += b.size * elementBytes(b.type);
     }
     tiny &= localBytes <= kLoopLocalBytes;  // sigma_loop's stack frame stays small
-    if (tiny) {
+    if (tiny)
       emitTinyLoop();
-      llvm_.addModuleFlag(llvm::Module::Warning, kTinyLoopFlag, 1);
-    } else {
+    else
       emitLoop();
-    }
   }
 
  private:

@@ -19,9 +19,7 @@
 // a local array of sigma_loop's, copied in from the arena before the first
 // step and back after the last, which the optimizer may keep in registers.
 // This form needs buffers[i] = arena + arenaLayout(module).offsets[i] for
-// every non-extern buffer, which is how Executable lays them out. Such a
-// module carries the flag kTinyLoopFlag (Optimizer.h), which the optimizer
-// reads.
+// every non-extern buffer, which is how Executable lays them out.
 // Internal to codegen/: includes LLVM headers.
 #pragma once
 

@@ -13,10 +13,6 @@ namespace sigma::codegen {
 // Runs the O<optLevel> pipeline (0..3) on `module` in place. The
 // TargetMachine supplies the cost models (vector width, instruction costs)
 // and target-specific analyses; the module gets its triple and data layout.
-// A module that carries kTinyLoopFlag (EntryEmitter.cpp sets it on a tiny
-// step's module) is optimized without the SLP vectorizer: see Optimizer.cpp.
 void optimizeModule(llvm::Module& module, llvm::TargetMachine& machine, int optLevel);
-
-inline constexpr const char* kTinyLoopFlag = "sigma.tiny_loop";
 
 }  // namespace sigma::codegen
