@@ -289,21 +289,27 @@ class Lowering {
     };
     auto bIndex = [&](const Expr& col) { return n->transposeB ? col * i64(k) + kk : kk * i64(cols) + col; };
 
-    // Register blocking: an MR×NR block of C stays in registers while k runs;
-    // B is first packed into panels of NR columns, [panel][k][NR], so that the
-    // inner loop reads it contiguously (the micro-kernel of GotoBLAS/BLIS).
+    // Register blocking: an MR×NR block of C stays in registers while k runs
+    // (the micro-kernel of GotoBLAS/BLIS). A transposed B is first packed
+    // into panels of NR columns, [panel][k][NR], so that the block reads NR
+    // contiguous floats at every k; a B read as is has them already, and
+    // reading it in place beats copying it (W2's A·B and Aᵀ·B products
+    // 3-5% faster, 512³ 4%, Zen 4: the rows of a panel stream from L2).
     const auto [mr, nr] = registerBlock(m, cols);
     std::vector<Stmt> body;
     if (nr > 1 && mr > 1) {
       Expr ib = Var::make("ib"), jb = Var::make("jb"), r = Var::make("r"), c = Var::make("c");
       Expr row = ib * i64(mr) + r, col = jb * i64(nr) + c;
-      const std::string packed = out + ".bpack";
-      declare(packed, {DType::F32, {k * cols}}, BufferKind::Temp);
-      Expr panelIdx = (jb * i64(k) + kk) * i64(nr) + c;
-      body.push_back(For::make("jb", cols / nr, For::make("k", k, For::make("c", nr,
-          Store::make(packed, panelIdx, Load::make(bufferOf_.at(b), ScalarType::F32, bIndex(col)))))));
+      Expr bAt = Load::make(bufferOf_.at(b), ScalarType::F32, bIndex(col));
+      if (n->transposeB) {
+        const std::string packed = out + ".bpack";
+        declare(packed, {DType::F32, {k * cols}}, BufferKind::Temp);
+        Expr panelIdx = (jb * i64(k) + kk) * i64(nr) + c;
+        body.push_back(For::make("jb", cols / nr, For::make("k", k, For::make("c", nr, Store::make(packed, panelIdx, bAt)))));
+        bAt = Load::make(packed, ScalarType::F32, panelIdx);
+      }
       Expr cIdx = row * i64(cols) + col;
-      Expr product = aAt(row) * Load::make(packed, ScalarType::F32, panelIdx);
+      Expr product = aAt(row) * bAt;
       Stmt zero = For::make("r", mr, For::make("c", nr, Store::make(out, cIdx, f32(0))));
       Stmt accumulate = For::make("k", k, For::make("r", mr, For::make("c", nr,
           Store::make(out, cIdx, fmaInto(Load::make(out, ScalarType::F32, cIdx), product)))));
