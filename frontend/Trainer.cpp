@@ -50,6 +50,7 @@ FitHistory fit(TrainingStep& step, const Dataset& train, const Dataset* test, co
   if (options.epochs <= 0) fail("fit: epochs must be positive, got {}", options.epochs);
   if (options.logEvery < 0) fail("fit: logEvery must be 0 or positive, got {}", options.logEvery);
   if (options.checkpointEvery <= 0) fail("fit: checkpointEvery must be positive, got {}", options.checkpointEvery);
+  if (options.evaluateEvery <= 0) fail("fit: evaluateEvery must be positive, got {}", options.evaluateEvery);
   train.validate();
   const TargetEncoding encoding = targetEncoding(step, train);
   if (test) {
@@ -180,7 +181,8 @@ FitHistory fit(TrainingStep& step, const Dataset& train, const Dataset* test, co
     progress.endEpoch();
     result.step = step.stepCount();
     result.loss = lossSum / double(s);
-    if (evaluator) result.test = evaluator->evaluate(step, *test);
+    if (evaluator && ((epoch + 1) % options.evaluateEvery == 0 || epoch + 1 == options.epochs))
+      result.test = evaluator->evaluate(step, *test);
     result.importance = tryInputImportance(step);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

@@ -56,6 +56,11 @@ struct FitOptions {
   // A checkpoint every N epochs and after the last (each is fsync'ed: on a
   // tiny data set like XOR, thousands of epochs a second would wait on disk).
   int64_t checkpointEvery = 1;
+  // Evaluate on the test set after every N epochs and after the last; an
+  // epoch without one has no `test` in its result (and in metrics.jsonl).
+  // The evaluation is a forward pass over the whole test set: on W5's
+  // Fashion-MNIST, about a tenth of an epoch's time.
+  int64_t evaluateEvery = 1;
   ProgressMode progress = ProgressMode::Auto;
   // Stop at the first step whose loss, weights or gradients hold a NaN or an
   // Inf, naming the step and the tensor (frontend/NonFiniteCheck.h: read off
@@ -84,8 +89,8 @@ struct FitHistory {
 };
 
 // Trains `step` on `train` for options.epochs epochs (counting those a
-// resumed checkpoint already did); evaluates on `test` after each epoch when
-// given. Throws sigma::Error on data that does not fit the model, on
+// resumed checkpoint already did); evaluates on `test` when given, after
+// every options.evaluateEvery epochs and after the last. Throws sigma::Error on data that does not fit the model, on
 // checkpoint problems, and (with stopOnNonFinite) on the first NaN or Inf in
 // the loss, a parameter or a gradient, naming the step and the tensor; the
 // metrics log then holds every step before it and the checkpoint on disk is

@@ -62,12 +62,12 @@ struct FitFlags {
   ModelFlags model;
   std::optional<std::string> data, testData, out, schedule, progress;
   std::optional<double> holdout;
-  std::optional<int64_t> epochs, threads, logEvery, steps, checkpointEvery;
+  std::optional<int64_t> epochs, threads, logEvery, steps, checkpointEvery, evalEvery;
   bool resume = false, interpret = false, allowNonFinite = false, noCompiledLoop = false;
 
   bool any() const {
     return model.any() || data || testData || out || schedule || progress || holdout || epochs || threads ||
-           checkpointEvery || resume || allowNonFinite || noCompiledLoop;
+           checkpointEvery || evalEvery || resume || allowNonFinite || noCompiledLoop;
   }
 };
 
@@ -89,6 +89,7 @@ int fitCommand(const FitFlags& f, const PassOptions& passes) {
   if (seed < 0) fail("--seed must be non-negative, got {}", seed);
   if (f.checkpointEvery && *f.checkpointEvery <= 0)
     fail("--checkpoint-every must be positive, got {}", *f.checkpointEvery);
+  if (f.evalEvery && *f.evalEvery <= 0) fail("--eval-every must be positive, got {}", *f.evalEvery);
   if (threads <= 0 || threads > 256) fail("--threads must be between 1 and 256, got {}", threads);
   const ProgressMode progress = progressMode(f.progress);
   const Schedule schedule = parseSchedule(f.schedule.value_or("constant"), epochs);
@@ -123,6 +124,7 @@ int fitCommand(const FitFlags& f, const PassOptions& passes) {
   FitOptions fo{.epochs = epochs, .seed = uint64_t(seed), .schedule = schedule, .logEvery = logEvery,
                 .outDir = f.out.value_or(""), .resume = f.resume,
                 .checkpointEvery = f.checkpointEvery.value_or(std::max<int64_t>(1, epochs / 20)),
+                .evaluateEvery = f.evalEvery.value_or(1),
                 .progress = progress, .stopOnNonFinite = !f.allowNonFinite, .compiledLoop = !f.noCompiledLoop};
   if (f.resume) resumeTrainingState(step, fo);  // fit restores it again; this checks it first
 
@@ -194,6 +196,7 @@ int trainCommand(Args& args) {
   f.allowNonFinite = args.flag("allow-nonfinite");
   f.noCompiledLoop = args.flag("no-compiled-loop");
   f.checkpointEvery = integerFlag(args, "checkpoint-every");
+  f.evalEvery = integerFlag(args, "eval-every");
   f.logEvery = integerFlag(args, "log-every");
   f.progress = args.value("progress");
   f.steps = integerFlag(args, "steps");

@@ -38,6 +38,7 @@ commands:
               --resume          continue the run in --out DIR from its checkpoint
               --log-every N     a metrics.jsonl line every N steps (default 100; 0: epochs only)
               --checkpoint-every N   epochs between checkpoints (default epochs/20, at least 1)
+              --eval-every N    evaluate on the test set every N epochs and after the last (default 1)
               --progress MODE   auto | bar | lines | off (default auto: a bar on a terminal)
               --allow-nonfinite train on through NaN/Inf (default: stop at the first step whose
                                 loss, weights or gradients are not finite, naming the tensor)

@@ -55,6 +55,36 @@ TEST(Fit, LearnsASmallClassificationProblem) {
   EXPECT_LT(h.epochs.back().lr, 0.02f * 0.02f);      // the cosine schedule reached its end
 }
 
+// evaluateEvery = 3 over 7 epochs: epochs 3, 6 and the last are evaluated,
+// the others have no test result, in the history and in metrics.jsonl; the
+// training itself is the same bits as evaluating every epoch.
+TEST(Fit, EvaluatesEveryNthEpochAndAfterTheLast) {
+  auto [train, test] = splitHoldout(blobs(120, 4), 0.25, 5);
+  auto run = [&](int64_t every, const std::string& dir) {
+    TrainingStep step = blobStep(optim::adam({.lr = 0.02f}));
+    return fit(step, train, &test,
+               {.epochs = 7, .outDir = dir, .evaluateEvery = every, .progress = ProgressMode::Off});
+  };
+  TempDir sparse, dense;
+  FitHistory some = run(3, sparse.path()), all = run(1, dense.path());
+  ASSERT_EQ(some.epochs.size(), 7u);
+  for (size_t e = 0; e < 7; ++e) {
+    const bool evaluated = e == 2 || e == 5 || e == 6;
+    EXPECT_EQ(bool(some.epochs[e].test), evaluated) << "epoch " << e + 1;
+    EXPECT_TRUE(all.epochs[e].test) << "epoch " << e + 1;
+    EXPECT_EQ(some.epochs[e].loss, all.epochs[e].loss) << "epoch " << e + 1;
+    if (evaluated && some.epochs[e].test) EXPECT_EQ(some.epochs[e].test->loss, all.epochs[e].test->loss);
+  }
+  // Epoch lines without an evaluation say so: null, as for a non-finite number.
+  auto count = [](const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(readFile(sparse.path() + "/" + kMetricsFile), "\"test_accuracy\":null"), 4u);
+  EXPECT_EQ(count(readFile(dense.path() + "/" + kMetricsFile), "\"test_accuracy\":null"), 0u);
+}
+
 TEST(Fit, RejectsDataThatDoesNotFitTheModel) {
   TrainingStep step = blobStep(optim::sgd());
   Dataset xor_ = xorDataset();
@@ -67,6 +97,8 @@ TEST(Fit, RejectsDataThatDoesNotFitTheModel) {
   EXPECT_EQ(errorOf([&] { fit(step, wide, nullptr, {.progress = ProgressMode::Off}); }),
             "data set 'blobs' has 1 features per sample; the model's input x takes 2");
   EXPECT_EQ(errorOf([&] { fit(step, blobs(30, 1), nullptr, {.epochs = 0}); }), "fit: epochs must be positive, got 0");
+  EXPECT_EQ(errorOf([&] { fit(step, blobs(30, 1), nullptr, {.evaluateEvery = 0}); }),
+            "fit: evaluateEvery must be positive, got 0");
 }
 
 // A partial last batch is padded; the evaluator must still give the exact

@@ -71,6 +71,7 @@ TEST(TrainCli, BadFlagsAndSpecsExitWithOneLineNamingTheProblem) {
   EXPECT_EQ(errorLine("train --data xor --resume"), e + "--resume continues the run in --out DIR; give --out");
   EXPECT_EQ(errorLine("train --data xor --threads 0"), e + "--threads must be between 1 and 256, got 0");
   EXPECT_EQ(errorLine("train --data xor --epochs 0"), e + "--epochs must be positive, got 0");
+  EXPECT_EQ(errorLine("train --data xor --eval-every 0"), e + "--eval-every must be positive, got 0");
   EXPECT_EQ(errorLine("train --data xor --lr fast"), e + "--lr expects a number, got 'fast'");
   EXPECT_EQ(errorLine("train --data xor --schedule linear"),
             e + "schedule 'linear': expected constant, step:N[:GAMMA] or cosine[:MIN]");
