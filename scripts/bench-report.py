@@ -327,7 +327,7 @@ def report(data, command, started_load, ended_load):
         ratio = f"{seconds / to_unit(torch, 'real_time', 's'):.2f}" if torch and name != "W5/libtorch_eager" else ""
         lines.append(f"| `{name}` | {DESCRIPTIONS[name]} | {seconds:.1f} | {e.get('test_accuracy_%', 0):.2f}% | {ratio} |")
     lines += ["", "Each row is one run of 10 epochs (no repetitions: a run takes tens of seconds), the data set "
-              "loaded before timing, the evaluation of the 10,000 test images after the last epoch included "
+              "loaded and Sigma's step compiled before timing (compiling is W4's), the evaluation of the 10,000 test images after the last epoch included "
               "(in both; Sigma's `fit` is told to evaluate once, `evaluateEvery = 10`, as the peer does). "
               "Issue 5's target: at most half libtorch's time "
               "at the same accuracy.", ""]
