@@ -16,12 +16,12 @@ constexpr int64_t kMaxAccumulators = 24;
 // Whether `expr` mentions loop variable `var` or loads from `buffer`.
 struct Mentions : IRVisitor {
   const std::string &var, &buffer;
-  bool var_found = false, buffer_found = false;
+  bool varFound = false, bufferFound = false;
   Mentions(const std::string& v, const std::string& b) : var(v), buffer(b) {}
   using IRVisitor::visit;
-  void visit(const Var* op) override { var_found |= op->name == var; }
+  void visit(const Var* op) override { varFound |= op->name == var; }
   void visit(const Load* op) override {
-    buffer_found |= op->buffer == buffer;
+    bufferFound |= op->buffer == buffer;
     IRVisitor::visit(op);
   }
 };
@@ -59,7 +59,7 @@ std::optional<MatmulTile> matchMatmulTile(const For& loop, int64_t lanes) {
   // A: one scalar per row and k, broadcast along c; it must not see C change.
   Mentions inA(cols->var, store->buffer);
   inA.visit(fma->a);
-  if (inA.var_found || inA.buffer_found) return std::nullopt;
+  if (inA.varFound || inA.bufferFound) return std::nullopt;
   return MatmulTile{loop.var, rows->var, cols->var, loop.extent, rows->extent, cols->extent, store, fma->a, b};
 }
 

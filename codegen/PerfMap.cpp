@@ -17,9 +17,10 @@ namespace sigma::codegen {
 namespace {
 
 // Appends `text` to the map in one write(2): O_APPEND makes each write land
-// at the end as a whole, whoever else is appending.
+// at the end as a whole, whoever else is appending. /tmp is everyone's: a
+// symbolic link planted at the map's name is not followed.
 void appendToMap(const std::string& text) {
-  int fd = ::open(perfMapPath().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int fd = ::open(perfMapPath().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) return;  // a profiling aid: a full /tmp must not fail the compile
   [[maybe_unused]] ssize_t written = ::write(fd, text.data(), text.size());
   ::close(fd);
