@@ -9,9 +9,9 @@ using namespace sigma::loop;
 
 namespace {
 
-// The accumulators must fit with B's vectors and a broadcast in 32 (AVX-512)
-// registers; the lowering's largest block, 8×32 on AVX-512, has 16.
-constexpr int64_t kMaxAccumulators = 24;
+// The vector registers of a target whose widest float vector has `lanes`
+// lanes: 32 zmm with AVX-512, 16 ymm (or xmm) below it.
+int64_t vectorRegisters(int64_t lanes) { return lanes >= 16 ? 32 : 16; }
 
 // Whether `expr` mentions loop variable `var` or loads from `buffer`.
 struct Mentions : IRVisitor {
@@ -38,7 +38,11 @@ std::optional<MatmulTile> matchMatmulTile(const For& loop, int64_t lanes) {
   const For* cols = rows ? as<For>(rows->body) : nullptr;
   if (!cols || rows->parallel || cols->parallel || lanes < 2) return std::nullopt;
   if (loop.var == rows->var || loop.var == cols->var || rows->var == cols->var) return std::nullopt;
-  if (cols->extent % lanes != 0 || rows->extent * (cols->extent / lanes) > kMaxAccumulators) return std::nullopt;
+  // The accumulators, B's vectors and A's broadcast must all fit in the
+  // register file, or every k would spill: the lowering's blocks (8×32 and
+  // 16×16 on AVX-512, 4×16 and 8×8 on AVX2) leave room to spare.
+  const int64_t vectors = cols->extent / lanes;
+  if (cols->extent % lanes != 0 || rows->extent * vectors + vectors + 1 > vectorRegisters(lanes)) return std::nullopt;
   const Store* store = as<Store>(cols->body);
   const MulAdd* fma = store ? as<MulAdd>(store->value) : nullptr;
   if (!fma) return std::nullopt;

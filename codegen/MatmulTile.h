@@ -33,7 +33,9 @@ struct MatmulTile {
 };
 
 // The nest `loop` (k) when it is such a block of f32 with NR a multiple of
-// `lanes`, small enough for the register file (at most 24 accumulators).
+// `lanes`, small enough for the register file: MR·NR/L accumulators, NR/L
+// vectors of B and a broadcast in 32 registers with AVX-512's 16 lanes, 16
+// with fewer lanes.
 std::optional<MatmulTile> matchMatmulTile(const loop::For& loop, int64_t lanes);
 
 }  // namespace sigma::codegen

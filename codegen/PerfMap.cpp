@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -18,12 +20,23 @@ namespace {
 
 // Appends `text` to the map in one write(2): O_APPEND makes each write land
 // at the end as a whole, whoever else is appending. /tmp is everyone's: a
-// symbolic link planted at the map's name is not followed.
+// symbolic link planted at the map's name is not followed. A profiling aid
+// must not fail the compile (a full /tmp, a planted link), but whoever
+// asked for the map is told, once per process, why it is missing or short.
 void appendToMap(const std::string& text) {
-  int fd = ::open(perfMapPath().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return;  // a profiling aid: a full /tmp must not fail the compile
-  [[maybe_unused]] ssize_t written = ::write(fd, text.data(), text.size());
-  ::close(fd);
+  const std::string path = perfMapPath();
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
+  bool ok = fd >= 0;
+  int error = ok ? 0 : errno;
+  if (ok) {
+    ok = ::write(fd, text.data(), text.size()) == ssize_t(text.size());
+    if (!ok) error = errno;
+    ::close(fd);
+  }
+  static std::atomic<bool> warned{false};
+  if (!ok && !warned.exchange(true))
+    fmt::print(stderr, "sigma: cannot write the perf map {}: {} (JIT code stays unnamed in perf)\n", path,
+               std::strerror(error));
 }
 
 // After JITLink has fixed up a graph, its symbols' addresses are final: list

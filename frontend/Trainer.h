@@ -59,7 +59,7 @@ struct FitOptions {
   // Evaluate on the test set after every N epochs and after the last; an
   // epoch without one has no `test` in its result (and in metrics.jsonl).
   // The evaluation is a forward pass over the whole test set: on W5's
-  // Fashion-MNIST, about a tenth of an epoch's time.
+  // Fashion-MNIST, about a twentieth of an epoch's time.
   int64_t evaluateEvery = 1;
   ProgressMode progress = ProgressMode::Auto;
   // Stop at the first step whose loss, weights or gradients hold a NaN or an

@@ -61,6 +61,13 @@ TEST(MatmulTile, MatchesTheLoweringsRegisterBlock) {
   EXPECT_FALSE(matchMatmulTile(asFor(s.tile()), 8)) << "8 rows × 4 vectors: more accumulators than registers";
   const Shape avx2{128, 512, 784, 4, 16};  // AVX2's block: 4×16, 8 accumulators
   EXPECT_TRUE(matchMatmulTile(asFor(avx2.tile()), 8));
+  // The register file's size follows the lanes: 16 rows of one zmm fit 32
+  // registers, 8 rows of 2 ymm (16 + 2 + 1) do not fit 16, 6 rows do.
+  EXPECT_TRUE(matchMatmulTile(asFor(Shape{128, 512, 784, 16, 16}.tile()), 16));
+  EXPECT_FALSE(matchMatmulTile(asFor(Shape{128, 512, 784, 16, 32}.tile()), 16)) << "32 accumulators";
+  EXPECT_FALSE(matchMatmulTile(asFor(Shape{128, 512, 784, 8, 16}.tile()), 8)) << "16 + 2 + 1 > 16 ymm";
+  EXPECT_TRUE(matchMatmulTile(asFor(Shape{120, 512, 784, 6, 16}.tile()), 8)) << "12 + 2 + 1 <= 16 ymm";
+  EXPECT_TRUE(matchMatmulTile(asFor(Shape{128, 512, 784, 8, 8}.tile()), 8)) << "AVX2's one-vector block";
   // A as an expression, as the fusion passes leave it (W1's dL/dy), and
   // reading B's buffer: both fine.
   Expr scaled = f32(0.25) * (f32(2.0) * (load("a", s.aIndex()) - load("t", v("r"))));

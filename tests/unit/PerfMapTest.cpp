@@ -107,6 +107,22 @@ TEST_F(PerfMap, AnObjectFromTheCacheIsListedToo) {
   EXPECT_EQ(ranges["sigma_step"].start, reinterpret_cast<uint64_t>(hit->entry()));
 }
 
+// A link planted at the map's name (/tmp is everyone's) is not followed:
+// the compile still works, the link's target is untouched, and stderr says
+// why there is no map.
+TEST_F(PerfMap, APlantedLinkIsNotFollowedAndTheFailureIsReported) {
+  traintest::TempDir dir;
+  const std::string target = dir.file("victim");
+  { std::ofstream(target) << "keep\n"; }
+  ASSERT_EQ(::symlink(target.c_str(), mapPath().c_str()), 0);
+  ::testing::internal::CaptureStderr();
+  auto jit = codegen::JitModule::compile(twoKernels("linked"), {.cache = {.enabled = false}, .perfMap = true});
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(jit->entry(), nullptr);
+  EXPECT_EQ(traintest::readFile(target), "keep\n");
+  EXPECT_NE(err.find("cannot write the perf map " + mapPath()), std::string::npos) << err;
+}
+
 TEST_F(PerfMap, TheEnvironmentTurnsItOn) {
   ::setenv("SIGMA_PERF_MAP", "1", 1);
   auto jit = codegen::JitModule::compile(twoKernels("from_env"), {.cache = {.enabled = false}});
