@@ -25,7 +25,7 @@ std::vector<std::string> Optimizer::stateSuffixes() const {
 }
 
 std::vector<std::string> Optimizer::scalarInputs() const {
-  if (kind == Kind::Adam || kind == Kind::AdamW) return {"adam.bc1", "adam.bc2"};
+  if (kind == Kind::Adam || kind == Kind::AdamW) return {"adam.inv_bc1", "adam.inv_sqrt_bc2"};
   return {};
 }
 
@@ -34,7 +34,8 @@ std::vector<float> Optimizer::stepInputs(int64_t step) const {
   if (step < 1) fail("optimizer {}: steps are numbered from 1, got {}", name(), step);
   // 1 − β^t in double: for β2 = 0.999 and small t the float form would lose
   // most of its digits to cancellation.
-  return {float(1.0 - std::pow(double(beta1), double(step))), float(1.0 - std::pow(double(beta2), double(step)))};
+  const double bc1 = 1.0 - std::pow(double(beta1), double(step)), bc2 = 1.0 - std::pow(double(beta2), double(step));
+  return {float(1.0 / bc1), float(1.0 / std::sqrt(bc2))};
 }
 
 ParameterUpdate Optimizer::update(Tensor w, Tensor g, const std::vector<Tensor>& state, Tensor lr,
@@ -56,8 +57,8 @@ ParameterUpdate Optimizer::update(Tensor w, Tensor g, const std::vector<Tensor>&
     case Kind::AdamW: {
       Tensor m = beta1 * state[0] + (1.0f - beta1) * g;
       Tensor v = beta2 * state[1] + (1.0f - beta2) * square(g);
-      Tensor mHat = m / scalars[0], vHat = v / scalars[1];
-      Tensor step = lr * (mHat / (sqrtOf(vHat) + eps));
+      // (lr/bc1)·m / (√v/√bc2 + ε): √v̂ = √v/√bc2 exactly, in real numbers.
+      Tensor step = (lr * scalars[0]) * (m / (sqrtOf(v) * scalars[1] + eps));
       // Decoupled decay acts on the weights only, outside the gradient.
       if (kind == Kind::AdamW && weightDecay != 0 && w.shape().size() >= 2)
         return {(w - (lr * weightDecay) * w) - step, {m, v}};

@@ -7,7 +7,9 @@
 //   momentum   v ← μ·v + g;  w ← w − lr·v
 //   nesterov   v ← μ·v + g;  w ← w − lr·(g + μ·v)
 //   adam       m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
-//              w ← w − lr·(m/bc1) / (sqrt(v/bc2) + ε),  bc1 = 1−β1^t, bc2 = 1−β2^t
+//              w ← w − (lr/bc1)·m / (sqrt(v)/sqrt(bc2) + ε),  bc1 = 1−β1^t, bc2 = 1−β2^t
+//              (PyTorch's order of operations, with the two scalar divisions
+//              taken once per step on the host: see scalarInputs)
 //   adamw      adam's step, plus the decoupled decay w ← w − lr·wd·w on the
 //              weights (parameters of rank ≥ 2; biases are not decayed), which
 //              never enters the gradient, the moments or the loss.
@@ -16,8 +18,9 @@
 // (`fc1.weight.m`, `fc1.weight.v`), zero-initialized, saved in checkpoints,
 // never regularized or reported as weights. Everything that changes from step
 // to step is a scalar input computed on the host (Optimizer::stepInputs): the
-// learning rate `lr`, and Adam's bias corrections `adam.bc1`, `adam.bc2` from
-// the step counter, so schedules and restarts need no recompilation.
+// learning rate `lr`, and Adam's bias corrections `adam.inv_bc1`,
+// `adam.inv_sqrt_bc2` from the step counter, so schedules and restarts need
+// no recompilation.
 #pragma once
 
 #include <cstdint>
@@ -64,7 +67,10 @@ struct Optimizer {
   // The state buffers per parameter: {} for sgd, {"m"} for momentum and
   // nesterov (the velocity), {"m", "v"} for adam and adamw.
   std::vector<std::string> stateSuffixes() const;
-  // The scalar inputs the update reads besides `lr`: {"adam.bc1", "adam.bc2"} or {}.
+  // The scalar inputs the update reads besides `lr`: {"adam.inv_bc1",
+  // "adam.inv_sqrt_bc2"} (1/bc1 and 1/sqrt(bc2)) or {}. Reciprocals, so that
+  // the per-element update has one division and one square root: dividing
+  // by bc1 and bc2 per element made the divider Adam's bottleneck (W5).
   std::vector<std::string> scalarInputs() const;
   // Their values for the step numbered `step` (1 for the first step), in
   // scalarInputs() order; computed in double and rounded once.

@@ -2,7 +2,7 @@
 // backward (passes/Autodiff.h), optimizer updates and weight statistics.
 //
 // Inputs of the step: the model's inputs, `target`, `lr` (f32[]), the
-// optimizer's scalars (Optimizer::scalarInputs, e.g. `adam.bc1`), and per
+// optimizer's scalars (Optimizer::scalarInputs, e.g. `adam.inv_bc1`), and per
 // regularized parameter P the coefficients `P.l1`, `P.l2` (f32[]).
 // Outputs: `loss` (data loss + penalties, BRIEF §2), `data_loss`, and per
 // parameter P: `P.sum`, `P.abs_sum`, `P.sq_sum`, `P.max_abs`, `P.zeros`,
