@@ -89,7 +89,7 @@ std::unique_ptr<JitModule> JitModule::compile(const loop::Module& module, const 
   CodegenTimings& time = impl.timings;
   impl.moduleName = module.name;
   impl.optLevel = options.optLevel;
-  impl.target = detectHostTarget(options.optLevel);
+  impl.target = detectHostTarget(options.optLevel, options.isa);
   impl.description = describeTarget(*impl.target);
   impl.module = module;
 

@@ -47,6 +47,7 @@
 
 #include "codegen/CompileCache.h"
 #include "ir/LoopIR.h"
+#include "ir/VectorIsa.h"
 
 namespace sigma::codegen {
 
@@ -69,6 +70,9 @@ struct CodegenOptions {
   // Append the linked functions to /tmp/perf-<pid>.map, for `perf report`
   // (codegen/PerfMap.h); also on when the environment has SIGMA_PERF_MAP=1.
   bool perfMap = false;
+  // The vector ISA: the host's, or AVX2 at most (ir/VectorIsa.h); also
+  // capped at AVX2 when the environment has SIGMA_TARGET=avx2.
+  VectorIsa isa = VectorIsa::Host;
 };
 
 // Where a compile's time went, in milliseconds, in the order the stages

@@ -26,12 +26,37 @@ void initializeNativeTarget() {
   });
 }
 
-llvm::orc::JITTargetMachineBuilder detectHostTarget(int optLevel) {
+namespace {
+
+// The host's features without AVX-512: every feature of that family (and
+// the EVEX encodings of AVX10) turned off, so that the backend, the cost
+// models and the emitter's vector width (codegen/KernelEmitter.cpp) all see
+// an AVX2 machine. The CPU name stays the host's, for its scheduling model.
+void capAtAvx2(llvm::orc::JITTargetMachineBuilder& builder) {
+  llvm::SubtargetFeatures capped;
+  bool avx2 = false, fma = false;
+  for (const std::string& feature : builder.getFeatures().getFeatures()) {
+    if (feature.empty()) continue;
+    llvm::StringRef name = llvm::StringRef(feature).drop_front(feature[0] == '+' || feature[0] == '-');
+    const bool on = feature[0] != '-';
+    avx2 |= on && name == "avx2";
+    fma |= on && name == "fma";
+    const bool evex = name.starts_with("avx512") || name == "evex512" || name.starts_with("avx10");
+    capped.AddFeature(name, on && !evex);
+  }
+  if (!avx2 || !fma) fail("codegen: AVX2 code was asked for (SIGMA_TARGET=avx2), but this CPU has no AVX2 and FMA");
+  builder.getFeatures() = capped;
+}
+
+}  // namespace
+
+llvm::orc::JITTargetMachineBuilder detectHostTarget(int optLevel, VectorIsa isa) {
   initializeNativeTarget();
   // detectHost() fills in the triple, sys::getHostCPUName() and every
   // feature of sys::getHostCPUFeatures(), so the backend may use whatever
   // vector extensions this CPU has.
   auto builder = unwrap(llvm::orc::JITTargetMachineBuilder::detectHost(), "cannot detect the host target");
+  if (effectiveVectorIsa(isa) == VectorIsa::Avx2) capAtAvx2(builder);
   static const llvm::CodeGenOptLevel levels[] = {llvm::CodeGenOptLevel::None, llvm::CodeGenOptLevel::Less,
                                                  llvm::CodeGenOptLevel::Default, llvm::CodeGenOptLevel::Aggressive};
   builder.setCodeGenOptLevel(levels[std::clamp(optLevel, 0, 3)]);

@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "ir/VectorIsa.h"
+
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/Target/TargetMachine.h>
 
@@ -24,9 +26,12 @@ namespace sigma::codegen {
 // Safe to call from any thread, any number of times; runs once per process.
 void initializeNativeTarget();
 
-// How to build TargetMachines for the host at optimization level 0..3.
-// The builder is copyable: the JIT gets one copy, assembly() another.
-llvm::orc::JITTargetMachineBuilder detectHostTarget(int optLevel);
+// How to build TargetMachines for the host at optimization level 0..3, with
+// every feature of the host, or without AVX-512 for VectorIsa::Avx2 (or
+// SIGMA_TARGET=avx2: ir/VectorIsa.h); an error where AVX2 is asked of a CPU
+// without AVX2 and FMA. The builder is copyable: the JIT gets one copy,
+// assembly() another.
+llvm::orc::JITTargetMachineBuilder detectHostTarget(int optLevel, VectorIsa isa = VectorIsa::Host);
 
 // A TargetMachine from the builder; throws sigma::Error when LLVM has no
 // backend for the host.

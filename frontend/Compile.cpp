@@ -134,7 +134,7 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
   }
 
   IRUnit unit;
-  unit.target = LoweringTarget::host();
+  unit.target = LoweringTarget::host(options.isa);
   const PipelineCache pipelineCache(showsStages ? codegen::CacheOptions{.enabled = false} : options.cache,
                                     trainingGraphText, unit.target, options.passes.noFusion, spec);
   if (std::optional<loop::Module> cached = loadCachedPipeline(pipelineCache, step.graphText_, pm, clock)) {
@@ -157,7 +157,7 @@ TrainingStep compile(GraphBuilder&& builderIn, Tensor prediction, const Loss& lo
     }
   }
 
-  step.execOptions_ = {options.backend, options.optLevel, options.cache, options.threads, tiered};
+  step.execOptions_ = {options.backend, options.optLevel, options.cache, options.threads, tiered, options.isa};
   step.exec_ = std::make_unique<Executable>(std::move(unit.loops), step.execOptions_);
   const double executableMs = clock.lap();
   if (const codegen::JitModule* jit = step.exec_->currentJit()) {

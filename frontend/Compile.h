@@ -68,6 +68,9 @@ struct CompileOptions {
   // Every count gives the same bits: only loops whose iterations write
   // disjoint elements run in parallel (passes/ParallelizeLoops.h).
   int threads = 1;
+  // The vector ISA the step is lowered and compiled for (ir/VectorIsa.h):
+  // the host's, or AVX2 at most (also SIGMA_TARGET=avx2). The same bits.
+  VectorIsa isa = VectorIsa::Host;
 };
 
 // Σw, Σ|w|, Σw², max|w|, exact zeros and the gradient's Σg² of one parameter,

@@ -46,7 +46,7 @@ Evaluator::Evaluator(const TrainingStep& step) : parameters_(step.parameterNames
 
   IRUnit unit;
   unit.graph = std::move(graph);
-  unit.target = LoweringTarget::host();
+  unit.target = LoweringTarget::host(step.executableOptions().isa);
   PassManager pm;
   pm.run(unit, defaultPipeline());
   exec_ = std::make_unique<Executable>(std::move(unit.loops), step.executableOptions());

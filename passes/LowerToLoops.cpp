@@ -342,9 +342,11 @@ class Lowering {
 
 }  // namespace
 
-LoweringTarget LoweringTarget::host() {
+LoweringTarget LoweringTarget::host(VectorIsa isa) {
   // The JIT compiles for the host's features (codegen/Target.h), which
-  // include AVX-512 exactly when the CPU and the OS support it, as here.
+  // include AVX-512 exactly when the CPU and the OS support it, as here,
+  // and the ISA is not capped at AVX2.
+  if (effectiveVectorIsa(isa) == VectorIsa::Avx2) return {};
 #if defined(__x86_64__) || defined(__i386__)
   if (__builtin_cpu_supports("avx512f")) return {.vectorRegisters = 32, .vectorLanes = 16};
 #endif

@@ -9,6 +9,7 @@
 
 #include "ir/Graph.h"
 #include "ir/LoopIR.h"
+#include "ir/VectorIsa.h"
 
 namespace sigma {
 
@@ -21,7 +22,9 @@ namespace sigma {
 struct LoweringTarget {
   int vectorRegisters = 16;  // 16 (AVX2) or 32 (AVX-512)
   int vectorLanes = 8;       // f32 lanes per register: 8 or 16
-  static LoweringTarget host();  // the CPU this process runs on (what the JIT compiles for)
+  // The CPU this process runs on, capped at AVX2 when `isa` or SIGMA_TARGET
+  // says so (ir/VectorIsa.h): what the JIT compiles for.
+  static LoweringTarget host(VectorIsa isa = VectorIsa::Host);
 };
 
 loop::Module lowerToLoops(const Graph& graph, const LoweringTarget& target = {});

@@ -81,7 +81,7 @@ Executable::Executable(loop::Module module, const ExecutableOptions& options)
     // thread would terminate the process, and it holds `this`).
     startTiers(options);
   } else {
-    jit_ = codegen::JitModule::compile(module_, {.optLevel = options.optLevel, .cache = options.cache});
+    jit_ = codegen::JitModule::compile(module_, {.optLevel = options.optLevel, .cache = options.cache, .isa = options.isa});
     publish(*jit_);
   }
 }
@@ -95,14 +95,14 @@ void Executable::publish(const codegen::JitModule& jit) {
 // one; else O0 now (not cached: it is only a stand-in) and the requested
 // level on a thread of its own, which publishes its entry when linked.
 void Executable::startTiers(const ExecutableOptions& options) {
-  const codegen::CodegenOptions optimized{.optLevel = options.optLevel, .cache = options.cache};
+  const codegen::CodegenOptions optimized{.optLevel = options.optLevel, .cache = options.cache, .isa = options.isa};
   codegen::CodegenOptions probe = optimized;
   probe.onlyFromCache = true;
   if ((jit_ = codegen::JitModule::compile(module_, probe))) {
     publish(*jit_);
     return;
   }
-  tier0_ = codegen::JitModule::compile(module_, {.optLevel = 0, .cache = {.enabled = false}});
+  tier0_ = codegen::JitModule::compile(module_, {.optLevel = 0, .cache = {.enabled = false}, .isa = options.isa});
   publish(*tier0_);
   optimized_ = false;
   optimizer_ = std::thread([this, optimized] {

@@ -43,6 +43,9 @@ struct ExecutableOptions {
   // switches to it once it is ready. Every level computes the same bits, so
   // results do not depend on when the switch happens.
   bool tiered = false;
+  // The JIT's vector ISA (codegen::CodegenOptions::isa); lower for the same
+  // one (LoweringTarget::host(isa)) for the register blocks that fit it.
+  VectorIsa isa = VectorIsa::Host;
 };
 
 // Unmaps an executable's arena.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "CodegenTestSupport.h"
@@ -41,8 +42,11 @@ TEST(Codegen, SpecialValues) {
   Storage input(m);
   input.set("x", xs);
   input.set("y", ys);
+  for (VectorIsa isa : hostisas::hostIsas()) {  // the vector math of each ISA's code
+    Results each = runBoth(m, input, 3, isa);
+    expectIdentical(m, each.jit, each.reference, "on " + hostisas::isaName(isa));
+  }
   Results r = runBoth(m, input);
-  expectIdentical(m, r.jit, r.reference);
 
   auto bits = [](float f) { return std::bit_cast<uint32_t>(f); };
   Storage& j = r.jit;
@@ -216,6 +220,39 @@ TEST(Codegen, RejectsMalformedModulesWithClearErrors) {
   constStore.buffers.push_back(c);
   constStore.kernels.push_back(elementwise("w_0", "c", 4, f32(0.0f)));
   expectError(constStore, "const buffer 'c'");
+}
+
+// VectorIsa::Avx2 (SIGMA_TARGET=avx2) turns every AVX-512 feature off: the
+// code uses ymm registers only, and the target says so.
+TEST(Codegen, TheAvx2CapLeavesNoAvx512) {
+  Module m = pipelineModule(4096);
+  auto jit = JitModule::compile(m, {.isa = VectorIsa::Avx2});
+  const std::string target = jit->targetDescription(), assembly = jit->assembly();
+  EXPECT_EQ(target.find("+avx512"), std::string::npos) << target;
+  EXPECT_NE(target.find("+avx2"), std::string::npos) << target;
+  EXPECT_EQ(assembly.find("zmm"), std::string::npos);
+  EXPECT_NE(assembly.find("ymm"), std::string::npos);
+}
+
+TEST(Codegen, SigmaTargetNamesTheIsaOrFailsClearly) {
+  const char* saved = std::getenv("SIGMA_TARGET");
+  const std::string before = saved ? saved : "";
+  setenv("SIGMA_TARGET", "avx2", 1);
+  EXPECT_EQ(vectorIsaFromEnvironment(), VectorIsa::Avx2);
+  EXPECT_EQ(effectiveVectorIsa(VectorIsa::Host), VectorIsa::Avx2);
+  EXPECT_EQ(JitModule::compile(Module{})->targetDescription().find("+avx512"), std::string::npos);
+  setenv("SIGMA_TARGET", "host", 1);
+  EXPECT_EQ(effectiveVectorIsa(VectorIsa::Host), VectorIsa::Host);
+  EXPECT_EQ(effectiveVectorIsa(VectorIsa::Avx2), VectorIsa::Avx2);
+  setenv("SIGMA_TARGET", "avx512", 1);
+  try {
+    vectorIsaFromEnvironment();
+    ADD_FAILURE() << "SIGMA_TARGET=avx512 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("SIGMA_TARGET='avx512'"), std::string::npos) << e.what();
+  }
+  if (saved) setenv("SIGMA_TARGET", before.c_str(), 1);
+  else unsetenv("SIGMA_TARGET");
 }
 
 TEST(Codegen, SmallModuleCompilesQuickly) {

@@ -20,6 +20,7 @@
 #include "ir/Error.h"
 #include "ir/LoopIR.h"
 #include "runtime/Interpreter.h"
+#include "HostIsas.h"
 
 namespace sigma::codegentest {
 
@@ -124,17 +125,21 @@ struct Results {
   Storage jit, reference;
 };
 
-inline Results runBoth(const Module& m, const Storage& input, int optLevel = 3) {
+inline Results runBoth(const Module& m, const Storage& input, int optLevel = 3, VectorIsa isa = VectorIsa::Host) {
   Results r{input, input};
-  auto jit = JitModule::compile(m, {.optLevel = optLevel});
+  auto jit = JitModule::compile(m, {.optLevel = optLevel, .isa = isa});
   jit->entry()(r.jit.pointers().data());
   interpret(m, r.reference.pointers().data());
   return r;
 }
 
+// The JIT's code for every ISA this host runs (its own, and AVX2 on an
+// AVX-512 host: HostIsas.h) against the interpreter.
 inline void checkAgainstInterpreter(const Module& m, const Storage& input, int optLevel = 3) {
-  Results r = runBoth(m, input, optLevel);
-  expectIdentical(m, r.jit, r.reference, "O" + std::to_string(optLevel));
+  for (VectorIsa isa : hostisas::hostIsas()) {
+    Results r = runBoth(m, input, optLevel, isa);
+    expectIdentical(m, r.jit, r.reference, "O" + std::to_string(optLevel) + " on " + hostisas::isaName(isa));
+  }
 }
 
 // ------------------------------------------------------------ IR building

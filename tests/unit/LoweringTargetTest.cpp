@@ -42,13 +42,14 @@ void buildGraph(Graph& g) {
   g.addOutput("one_vector", g.matmul(p, q));                // 48 columns: one zmm wide
 }
 
-std::unique_ptr<Executable> lowered(const LoweringTarget& target, Backend backend, std::string* ir = nullptr) {
+std::unique_ptr<Executable> lowered(const LoweringTarget& target, Backend backend, std::string* ir = nullptr,
+                                    VectorIsa isa = VectorIsa::Host) {
   IRUnit unit;
   buildGraph(unit.graph);
   unit.target = target;
   PassManager().run(unit, defaultPipeline());
   if (ir) *ir = unit.text();
-  auto exec = std::make_unique<Executable>(std::move(unit.loops), ExecutableOptions{.backend = backend});
+  auto exec = std::make_unique<Executable>(std::move(unit.loops), ExecutableOptions{.backend = backend, .isa = isa});
   for (const char* name : {"x", "w", "b", "dy", "v", "odd", "p", "q"}) {
     Rng rng(std::hash<std::string>{}(name));
     for (float& value : exec->f32(name)) value = float(rng.uniform(1.0));
@@ -87,6 +88,21 @@ TEST(LoweringTarget, BlockingNeverChangesTheBits) {
     auto interpreted = lowered(target, Backend::Interpreter);
     expectSameBits(*interpreted, *reference, what + " interpreted against avx2 interpreted");
   }
+  // AVX2's blocks in AVX2 code (ymm registers, the 16-register budget), run
+  // natively where the host has AVX-512 too (ir/VectorIsa.h).
+  auto avx2 = lowered(LoweringTarget::host(VectorIsa::Avx2), Backend::JIT, nullptr, VectorIsa::Avx2);
+  expectSameBits(*avx2, *reference, "avx2 blocks in AVX2 code against the interpreter");
+}
+
+TEST(LoweringTarget, TheHostTargetFollowsTheIsa) {
+  EXPECT_EQ(LoweringTarget::host(VectorIsa::Avx2).vectorLanes, 8);
+  EXPECT_EQ(LoweringTarget::host(VectorIsa::Avx2).vectorRegisters, 16);
+#if defined(__x86_64__)
+  const bool wide = __builtin_cpu_supports("avx512f") && vectorIsaFromEnvironment() == VectorIsa::Host;
+  const LoweringTarget host = LoweringTarget::host();
+  EXPECT_EQ(host.vectorLanes, wide ? 16 : 8);
+  EXPECT_EQ(host.vectorRegisters, wide ? 32 : 16);
+#endif
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "codegen/JitModule.h"
 #include "codegen/MatmulTile.h"
+#include "HostIsas.h"
 #include "ir/LoopIR.h"
 #include "runtime/Interpreter.h"
 
@@ -103,15 +104,10 @@ Buffer f32Buffer(std::string name, int64_t size, BufferKind kind) {
   return b;
 }
 
-int64_t hostLanes() {
-  const std::string target = codegen::JitModule::compile(Module{})->targetDescription();
-  return target.find("+avx512f") != std::string::npos ? 16 : target.find("+avx") != std::string::npos ? 8 : 4;
-}
-
 // The whole product, blocks in the lowering's order (rows of blocks
 // outside, panels inside) or panels outside, run by the JIT and the
 // interpreter on operands with every kind of float: the same bits.
-void checkAgainstInterpreter(const Shape& s, bool panelsOutside, bool scaledA = false) {
+void checkAgainstInterpreter(const Shape& s, bool panelsOutside, bool scaledA, VectorIsa isa) {
   Module m;
   m.name = "tile";
   m.buffers = {f32Buffer("a", s.M * s.K, BufferKind::Input), f32Buffer("b", s.K * s.N, BufferKind::Input),
@@ -131,7 +127,7 @@ void checkAgainstInterpreter(const Shape& s, bool panelsOutside, bool scaledA = 
   for (size_t i = 0; i < bv.size(); ++i) bv[i] = float(int(i * 53 % 97) - 48) * 0.0211f;
   for (size_t i = 0; i < 6; ++i) av[i * 131 % av.size()] = specials[i], bv[i * 173 % bv.size()] = specials[5 - i];
   std::vector<float> jitC(size_t(s.M * s.N), -1.0f), refC = jitC;
-  auto jit = codegen::JitModule::compile(m);
+  auto jit = codegen::JitModule::compile(m, {.isa = isa});
   void* jitBuffers[] = {av.data(), bv.data(), tv.data(), jitC.data()};
   jit->entry()(jitBuffers);
   void* refBuffers[] = {av.data(), bv.data(), tv.data(), refC.data()};
@@ -140,18 +136,23 @@ void checkAgainstInterpreter(const Shape& s, bool panelsOutside, bool scaledA = 
   for (size_t i = 0; i < jitC.size(); ++i)
     if (std::bit_cast<uint32_t>(jitC[i]) != std::bit_cast<uint32_t>(refC[i]) && !(std::isnan(jitC[i]) && std::isnan(refC[i])))
       if (++mismatches <= 5) ADD_FAILURE() << "C[" << i << "]: jit " << jitC[i] << ", interpreter " << refC[i];
-  EXPECT_EQ(mismatches, 0) << s.M << "x" << s.N << "x" << s.K;
+  EXPECT_EQ(mismatches, 0) << s.M << "x" << s.N << "x" << s.K << " on " << hostisas::isaName(isa);
   // The block was emitted as vector fmas on SSA accumulators.
-  const std::string vectorFma = "@llvm.fma.v" + std::to_string(hostLanes()) + "f32";
-  EXPECT_NE(jit->unoptimizedLLVMIR().find(vectorFma), std::string::npos) << vectorFma;
+  const std::string vectorFma = "@llvm.fma.v" + std::to_string(hostisas::lanesOf(isa)) + "f32";
+  EXPECT_NE(jit->unoptimizedLLVMIR().find(vectorFma), std::string::npos) << vectorFma << " on " << hostisas::isaName(isa);
 }
 
 TEST(MatmulTile, JitBlocksMatchTheInterpreter) {
-  const int64_t L = hostLanes();
-  checkAgainstInterpreter({16, 4 * L, 24, 8, 2 * L}, false);  // the lowering's order and block
-  checkAgainstInterpreter({16, 4 * L, 24, 8, 2 * L}, true);   // panels outside: LLVM alone gathered this
-  checkAgainstInterpreter({8, 2 * L, 5, 4, L}, false, true);  // A an expression
-  checkAgainstInterpreter({3, L, 7, 1, L}, true);             // one row per block
+  // Each ISA's blocks: 16-lane ones, and 8-lane ones natively on an
+  // AVX-512 host too (HostIsas.h).
+  for (VectorIsa isa : hostisas::hostIsas()) {
+    // The lowering's two-vector-wide block: 8 rows in 32 zmm, 4 in 16 ymm.
+    const int64_t L = hostisas::lanesOf(isa), MR = L == 16 ? 8 : 4;
+    checkAgainstInterpreter({16, 4 * L, 24, MR, 2 * L}, false, false, isa);  // the lowering's order and block
+    checkAgainstInterpreter({16, 4 * L, 24, MR, 2 * L}, true, false, isa);   // panels outside: LLVM alone gathered this
+    checkAgainstInterpreter({8, 2 * L, 5, 4, L}, false, true, isa);         // A an expression
+    checkAgainstInterpreter({3, L, 7, 1, L}, true, false, isa);             // one row per block
+  }
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "codegen/JitModule.h"
 #include "ir/LoopIR.h"
 #include "runtime/Interpreter.h"
+#include "HostIsas.h"
 
 using namespace sigma;
 using namespace sigma::loop;
@@ -51,30 +52,33 @@ TEST(MaximumOfMagnitude, MatchesTheInterpreterOnSpecialValues) {
   m.kernels.push_back(Kernel{"running_2", {}, Block::make({Store::make("running", i64(0), f32(-inf)),
       For::make("i", n, Store::make("running", i64(0), Binary::make(BinaryOp::Max, r, magnitude)))})});
 
-  auto run = [&](bool jit) {
-    std::vector<float> right(size_t(n), 7.0f), left(size_t(n), 7.0f), running(1, 7.0f);
-    void* buffers[] = {a.data(), x.data(), right.data(), left.data(), running.data()};
-    if (jit) codegen::JitModule::compile(m)->entry()(buffers);
-    else interpret(m, buffers);
-    right.insert(right.end(), left.begin(), left.end());
-    right.push_back(running[0]);
-    return right;
-  };
-  const std::vector<float> fromJit = run(true), fromInterpreter = run(false);
-  for (size_t k = 0; k < fromJit.size(); ++k) {
-    const float ak = a[k % size_t(n)], xk = x[k % size_t(n)];
-    if (k < 2 * size_t(n) && std::isnan(ak) && std::isnan(xk)) {  // two NaNs give some NaN (as for a + b)
-      EXPECT_TRUE(std::isnan(fromJit[k]) && std::isnan(fromInterpreter[k])) << "element " << k;
-      continue;
+  for (VectorIsa isa : hostisas::hostIsas()) {
+    SCOPED_TRACE("on " + hostisas::isaName(isa));
+    auto run = [&](bool jit) {
+      std::vector<float> right(size_t(n), 7.0f), left(size_t(n), 7.0f), running(1, 7.0f);
+      void* buffers[] = {a.data(), x.data(), right.data(), left.data(), running.data()};
+      if (jit) codegen::JitModule::compile(m, {.isa = isa})->entry()(buffers);
+      else interpret(m, buffers);
+      right.insert(right.end(), left.begin(), left.end());
+      right.push_back(running[0]);
+      return right;
+    };
+    const std::vector<float> fromJit = run(true), fromInterpreter = run(false);
+    for (size_t k = 0; k < fromJit.size(); ++k) {
+      const float ak = a[k % size_t(n)], xk = x[k % size_t(n)];
+      if (k < 2 * size_t(n) && std::isnan(ak) && std::isnan(xk)) {  // two NaNs give some NaN (as for a + b)
+        EXPECT_TRUE(std::isnan(fromJit[k]) && std::isnan(fromInterpreter[k])) << "element " << k;
+        continue;
+      }
+      EXPECT_EQ(std::bit_cast<uint32_t>(fromJit[k]), std::bit_cast<uint32_t>(fromInterpreter[k]))
+          << "element " << k << " of (right, left, running): a = " << ak << ", x = " << xk;
     }
-    EXPECT_EQ(std::bit_cast<uint32_t>(fromJit[k]), std::bit_cast<uint32_t>(fromInterpreter[k]))
-        << "element " << k << " of (right, left, running): a = " << ak << ", x = " << xk;
+    // And what maximum means: +0 for max(-0, |0|), NaN for a NaN on either side.
+    EXPECT_EQ(std::bit_cast<uint32_t>(fromInterpreter[1 * specials.size() + 0]), 0u) << "max(-0, |+0|)";
+    EXPECT_TRUE(std::isnan(fromInterpreter[10 * specials.size() + 2])) << "max(NaN, |1|)";
+    EXPECT_TRUE(std::isnan(fromInterpreter[2 * specials.size() + 11])) << "max(1, |-NaN|)";
+    EXPECT_TRUE(std::isnan(fromInterpreter.back())) << "a NaN among the x";
   }
-  // And what maximum means: +0 for max(-0, |0|), NaN for a NaN on either side.
-  EXPECT_EQ(std::bit_cast<uint32_t>(fromInterpreter[1 * specials.size() + 0]), 0u) << "max(-0, |+0|)";
-  EXPECT_TRUE(std::isnan(fromInterpreter[10 * specials.size() + 2])) << "max(NaN, |1|)";
-  EXPECT_TRUE(std::isnan(fromInterpreter[2 * specials.size() + 11])) << "max(1, |-NaN|)";
-  EXPECT_TRUE(std::isnan(fromInterpreter.back())) << "a NaN among the x";
 }
 
 }  // namespace

@@ -25,10 +25,12 @@ using namespace sigma::traintest;
 
 namespace {
 
-TrainingStep blobStep(const Optimizer& opt, Backend backend = Backend::JIT, float l1 = 1e-4f) {
-  nn::Sequential net{nn::Linear(2, 16), nn::Tanh(), nn::Linear(16, 3)};
+TrainingStep blobStep(const Optimizer& opt, Backend backend = Backend::JIT, float l1 = 1e-4f,
+                      VectorIsa isa = VectorIsa::Host, int64_t features = 2) {
+  nn::Sequential net{nn::Linear(features, 16), nn::Tanh(), nn::Linear(16, 3)};
   return compile(net, loss::cross_entropy(), opt,
-                 {.batch = 8, .seed = 3, .backend = backend, .regularize = {{"*", reg::l1(l1) + reg::l2(1e-3f)}}});
+                 {.batch = 8, .seed = 3, .backend = backend, .regularize = {{"*", reg::l1(l1) + reg::l2(1e-3f)}},
+                  .isa = isa});
 }
 
 // Every step's batch of a shuffled epoch over `data`, the step's tables.
@@ -91,6 +93,33 @@ TEST(TrainingLoop, OneCallComputesTheBitsOfStepsFromTheHost) {
   }
   expectSameParameters(looped, stepped);
   EXPECT_EQ(looped.learningRate(), epoch.rates.back());
+}
+
+// A step lowered and compiled for AVX2 (8-lane blocks and vectors, 16
+// registers; natively on an AVX-512 host too) trains to the bits of the
+// host's: the compiled loop over a data set wide enough for every kernel to
+// take the vector and matmul-block paths.
+TEST(TrainingLoop, AnAvx2StepTrainsToTheBitsOfTheHostsStep) {
+  const Dataset data = [] {
+    // Blobs in 2 features, spread over 40 with a different scale each.
+    const Dataset d = blobs(64, 9);
+    const int64_t narrow = d.sampleSize(), width = 40;
+    Dataset wide{.name = "wide blobs", .count = d.count, .sampleShape = {width}, .labels = d.labels,
+                 .numClasses = d.numClasses};
+    for (int64_t i = 0; i < d.count * width; ++i)
+      wide.features.push_back(d.features[size_t(i / width * narrow + i % narrow)] * float(1 + i % 5) * 0.25f);
+    wide.validate();
+    return wide;
+  }();
+  const int64_t steps = 16;
+  TrainingStep host = blobStep(optim::adam({.lr = 0.05f}), Backend::JIT, 1e-4f, VectorIsa::Host, data.sampleSize());
+  TrainingStep avx2 = blobStep(optim::adam({.lr = 0.05f}), Backend::JIT, 1e-4f, VectorIsa::Avx2, data.sampleSize());
+  EXPECT_EQ(avx2.executable().jit()->targetDescription().find("+avx512"), std::string::npos);
+  Epoch epoch(host, data, steps);
+  host.runLoop({data.features, epoch.targets, epoch.order, epoch.rates}, 0, steps);
+  avx2.runLoop({data.features, epoch.targets, epoch.order, epoch.rates}, 0, steps);
+  for (int64_t s = 0; s < steps; ++s) expectSameBits(avx2.loopResult(s), host.loopResult(s), s);
+  expectSameParameters(avx2, host);
 }
 
 // The JIT's sigma_loop against the interpreter's loop over the same IR, in

@@ -9,6 +9,7 @@
 
 #include "codegen/JitModule.h"
 #include "codegen/TransposeCopy.h"
+#include "HostIsas.h"
 #include "ir/LoopIR.h"
 #include "runtime/Interpreter.h"
 
@@ -95,7 +96,7 @@ Buffer f32Buffer(std::string name, int64_t size, BufferKind kind) {
 
 // src (V·U floats, numbered) transposed into dst by the JIT and by the
 // interpreter: the same bits, including the elements the copy leaves alone.
-void checkAgainstInterpreter(int64_t outer, int64_t U, int64_t V, bool expectTiles) {
+void checkAgainstInterpreter(int64_t outer, int64_t U, int64_t V, bool expectTiles, VectorIsa isa) {
   const int64_t rowGap = V + 3;  // dst rows further apart than V: elements the copy must not touch
   Module m;
   m.name = "transpose";
@@ -107,29 +108,31 @@ void checkAgainstInterpreter(int64_t outer, int64_t U, int64_t V, bool expectTil
 
   std::vector<float> src(size_t(outer * U * V)), jitDst(size_t(outer * U * rowGap), -1.0f), refDst = jitDst;
   for (size_t i = 0; i < src.size(); ++i) src[i] = float(i) * 0.5f - 7.0f;
-  auto jit = codegen::JitModule::compile(m);
+  auto jit = codegen::JitModule::compile(m, {.isa = isa});
   void* jitBuffers[] = {src.data(), jitDst.data()};
   jit->entry()(jitBuffers);
   void* refBuffers[] = {src.data(), refDst.data()};
   interpret(m, refBuffers);
   EXPECT_EQ(std::memcmp(jitDst.data(), refDst.data(), jitDst.size() * sizeof(float)), 0)
-      << outer << "x" << U << "x" << V;
+      << outer << "x" << U << "x" << V << " on " << hostisas::isaName(isa);
   for (int64_t u = 0; u < U; ++u)
     for (int64_t w = 0; w < V; ++w)
       ASSERT_EQ(refDst[size_t(u * rowGap + w)], src[size_t(w * U + u)]);
   const bool tiles = jit->unoptimizedLLVMIR().find("shufflevector") != std::string::npos;
-  EXPECT_EQ(tiles, expectTiles) << U << "x" << V;
+  EXPECT_EQ(tiles, expectTiles) << U << "x" << V << " on " << hostisas::isaName(isa);
 }
 
 TEST(TransposeCopy, JitTilesMatchTheInterpreter) {
-  // The host's lanes: 16 with AVX-512, 8 with AVX.
-  const std::string target = codegen::JitModule::compile(Module{})->targetDescription();
-  const int64_t lanes = target.find("+avx512f") != std::string::npos ? 16 : target.find("+avx") != std::string::npos ? 8 : 4;
-  checkAgainstInterpreter(2, 4 * lanes, 2 * lanes, true);  // the matmul packing's shape: several tiles, an outer loop
-  checkAgainstInterpreter(1, lanes, lanes, true);
-  checkAgainstInterpreter(3, 5 * lanes, lanes, true);
-  checkAgainstInterpreter(2, lanes + 4, lanes, false);  // remainders: element by element
-  checkAgainstInterpreter(1, 7, 5, false);
+  // Each ISA's lanes: 16 with AVX-512, 8 with AVX2 (natively on an AVX-512
+  // host too: HostIsas.h).
+  for (VectorIsa isa : hostisas::hostIsas()) {
+    const int64_t lanes = hostisas::lanesOf(isa);
+    checkAgainstInterpreter(2, 4 * lanes, 2 * lanes, true, isa);  // the matmul packing's shape: several tiles, an outer loop
+    checkAgainstInterpreter(1, lanes, lanes, true, isa);
+    checkAgainstInterpreter(3, 5 * lanes, lanes, true, isa);
+    checkAgainstInterpreter(2, lanes + 4, lanes, false, isa);  // remainders: element by element
+    checkAgainstInterpreter(1, 7, 5, false, isa);
+  }
 }
 
 }  // namespace
