@@ -11,6 +11,10 @@
 //                      three weights, optim::Adam, the same Fashion-MNIST
 //                      tensors, a seeded randperm per epoch, the partial
 //                      batch dropped; one run of 10 epochs, then the test set
+//   W5/libtorch_eager_2threads  the same on 2 ATen threads (OpenBLAS as the
+//                      environment sets it: under the tuned environment one
+//                      thread, ../shared/peers' fastest 2-thread setting),
+//                      so that Sigma's 2-thread W5 has a 2-thread peer
 // As installed, glibc's malloc returns libtorch's big temporaries to the
 // kernel every step; ../shared/peers/RESULTS.md shows the "tuned env"
 // (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_) that avoids it. These run
@@ -126,8 +130,9 @@ torch::Tensor labelsOf(const Dataset& d) {
   return torch::from_blob(const_cast<int32_t*>(d.labels.data()), {d.count}, torch::kInt32).to(torch::kLong);
 }
 
-void BM_W5LibtorchEager(benchmark::State& state) {
+void BM_W5LibtorchEager(benchmark::State& state, int threads) {
   const auto [train, test] = loadFashionMnist();
+  torch::set_num_threads(threads);
   const torch::Tensor X = asTensor(train), Y = labelsOf(train), Xt = asTensor(test), Yt = labelsOf(test);
   double accuracy = 0;
   for (auto _ : state) {
@@ -151,6 +156,7 @@ void BM_W5LibtorchEager(benchmark::State& state) {
     torch::NoGradGuard ng;
     accuracy = net.forward(Xt).argmax(1).eq(Yt).to(torch::kDouble).mean().item<double>();
   }
+  torch::set_num_threads(1);  // the other libtorch peers' setting
   state.counters["test_accuracy_%"] = 100 * accuracy;
 }
 
@@ -160,7 +166,9 @@ std::string registerLibtorchBenchmarks() {
   torch::set_num_threads(1);
   benchmark::RegisterBenchmark("W1/libtorch_eager", BM_W1LibtorchEager)->Unit(benchmark::kNanosecond);
   benchmark::RegisterBenchmark("W3/libtorch_ops", BM_W3LibtorchOps)->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("W5/libtorch_eager", BM_W5LibtorchEager)
+  benchmark::RegisterBenchmark("W5/libtorch_eager", BM_W5LibtorchEager, 1)
+      ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(1)->UseRealTime();
+  benchmark::RegisterBenchmark("W5/libtorch_eager_2threads", BM_W5LibtorchEager, 2)
       ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(1)->UseRealTime();
   return std::string("libtorch ") + TORCH_VERSION + ", 1 thread";
 }
