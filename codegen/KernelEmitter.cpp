@@ -1,5 +1,6 @@
 #include "codegen/KernelEmitter.h"
 
+#include "codegen/CountedLoop.h"
 #include "codegen/MatmulTile.h"
 #include "codegen/TranscendentalEmitter.h"
 #include "codegen/TransposeCopy.h"
@@ -68,19 +69,33 @@ class BodyEmitter {
     switch (s->kind) {
       case StmtKind::For: return emitFor(*as<For>(s));
       case StmtKind::Store: return emitStore(*as<Store>(s));
-      case StmtKind::Block:
-        for (const Stmt& child : as<Block>(s)->stmts) emit(child);
-        return;
+      case StmtKind::Block: return emitBlock(*as<Block>(s));
     }
     fail("codegen: kernel '{}' has a statement of unknown kind {}", kernel_.name, int(s->kind));
   }
 
-  // A rotated counted loop (LLVM's canonical form, what loop passes expect):
-  //   header: i = phi [0, preheader], [i.next, latch]; body...
-  //   latch:  i.next = i + 1; br (i.next < extent), header, exit
-  // The trip count is the constant extent, so SCEV, the vectorizer and the
-  // unroller see it. An empty loop emits nothing, which also keeps the
-  // do-while shape correct (the body runs at least once).
+  // A matmul register block right after the nest that zeroes its C block
+  // (what the lowering makes) starts its accumulators at zero instead:
+  // neither the zero stores nor the loads that would read them back.
+  void emitBlock(const Block& block) {
+    const std::vector<Stmt>& stmts = block.stmts;
+    for (size_t i = 0; i < stmts.size(); ++i) {
+      if (i + 1 < stmts.size() && stmts[i]->kind == StmtKind::For && stmts[i + 1]->kind == StmtKind::For) {
+        const For& next = *as<For>(stmts[i + 1]);
+        if (auto tile = matchMatmulTile(next, lanes_); tile && isF32(tile->store->buffer) && isF32(tile->b->buffer) &&
+                                                         zeroesTileBlock(*as<For>(stmts[i]), *tile)) {
+          emitMatmulTile(*tile, /*fromZero=*/true);
+          ++i;
+          continue;
+        }
+      }
+      emit(stmts[i]);
+    }
+  }
+
+  // A counted loop over 0..extent (codegen/CountedLoop.h), the extent a
+  // constant. An empty loop emits nothing, which also keeps the do-while
+  // shape correct (the body runs at least once).
   void emitFor(const For& op) {
     if (op.extent == 0) return;
     if (op.parallel && runtime_ && vars_.empty() && op.extent > 1) return emitParallelFor(op);
@@ -95,89 +110,53 @@ class BodyEmitter {
 
   // The loop over [begin, end), begin < end.
   void emitLoop(const For& op, llvm::Value* begin, llvm::Value* end) {
-    emitCountedLoop(op.var, begin, end, [&](llvm::Value* index) {
+    emitCountedLoop(b_, op.var, begin, end, [&](llvm::Value* index) {
       vars_.emplace_back(op.var, index);
       emit(op.body);
       vars_.pop_back();
     });
   }
 
-  void emitCountedLoop(const std::string& name, llvm::Value* begin, llvm::Value* end,
-                       const std::function<void(llvm::Value*)>& body) {
-    emitCarriedLoop(name, begin, end, {}, [&](llvm::Value* index, const std::vector<llvm::Value*>&) {
-      body(index);
-      return std::vector<llvm::Value*>{};
-    });
-  }
-
-  // A counted loop whose iterations pass values on: `carried` starts as
-  // `initial`, each iteration's body returns the next values, and the loop
-  // returns the last iteration's (phi nodes in the header, so that they
-  // live in registers).
-  using CarriedBody = std::function<std::vector<llvm::Value*>(llvm::Value*, const std::vector<llvm::Value*>&)>;
-  std::vector<llvm::Value*> emitCarriedLoop(const std::string& name, llvm::Value* begin, llvm::Value* end,
-                                            const std::vector<llvm::Value*>& initial, const CarriedBody& body) {
+  // codegen/MatmulTile.h: C's MR×NR block loaded into MR·NR/L vectors (or
+  // zero ones), then per k: NR/L vector loads of B, and per row one A
+  // broadcast and NR/L fmas; the block stored after the last k. C and B are
+  // addressed from one base each, at constant offsets (row r at r times C's
+  // row stride, vector v at v·L), so that the block needs two pointers.
+  void emitMatmulTile(const MatmulTile& tile, bool fromZero = false) {
     llvm::Type* i64 = b_.getInt64Ty();
-    llvm::BasicBlock* preheader = b_.GetInsertBlock();
-    llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, name + ".loop", &function_);
-    b_.CreateBr(header);
-    b_.SetInsertPoint(header);
-    llvm::PHINode* index = b_.CreatePHI(i64, 2, name);
-    index->addIncoming(begin, preheader);
-    std::vector<llvm::PHINode*> phis;
-    std::vector<llvm::Value*> carried;
-    for (llvm::Value* v : initial) {
-      phis.push_back(b_.CreatePHI(v->getType(), 2, name + ".carried"));
-      phis.back()->addIncoming(v, preheader);
-      carried.push_back(phis.back());
-    }
-    std::vector<llvm::Value*> next = body(index, carried);
-    // Neither wraps: 0 <= i < end <= extent <= INT64_MAX.
-    llvm::Value* nextIndex = b_.CreateAdd(index, llvm::ConstantInt::get(i64, 1), name + ".next", true, true);
-    llvm::Value* more = b_.CreateICmpULT(nextIndex, end, name + ".more");
-    llvm::BasicBlock* latch = b_.GetInsertBlock();  // the body may have added blocks
-    llvm::BasicBlock* exit = llvm::BasicBlock::Create(context_, name + ".exit", &function_);
-    b_.CreateCondBr(more, header, exit);
-    index->addIncoming(nextIndex, latch);
-    for (size_t i = 0; i < phis.size(); ++i) phis[i]->addIncoming(next[i], latch);
-    b_.SetInsertPoint(exit);
-    return next;
-  }
-
-  // codegen/MatmulTile.h: C's MR×NR block loaded into MR·NR/L vectors, then
-  // per k: NR/L vector loads of B, and per row one A broadcast and NR/L
-  // fmas; the block stored after the last k. Addresses are the loop IR's
-  // index expressions at those points.
-  void emitMatmulTile(const MatmulTile& tile) {
-    llvm::Type* i64 = b_.getInt64Ty();
-    auto* vector = llvm::FixedVectorType::get(b_.getFloatTy(), unsigned(lanes_));
+    llvm::Type* f32 = b_.getFloatTy();
+    auto* vector = llvm::FixedVectorType::get(f32, unsigned(lanes_));
     const BufferArg &c = lookupBuffer(tile.store->buffer), &bBuffer = lookupBuffer(tile.b->buffer);
     const int64_t vectors = tile.cols / lanes_;
-    auto bound = [&](llvm::Value* k, int64_t row, int64_t col, const std::function<llvm::Value*()>& emitIt) {
+    auto at = [&](llvm::Value* k, llvm::Value* row, const std::function<llvm::Value*()>& emitIt) {
       vars_.emplace_back(tile.k, k);
-      vars_.emplace_back(tile.row, b_.getInt64(uint64_t(row)));
-      vars_.emplace_back(tile.col, b_.getInt64(uint64_t(col)));
+      vars_.emplace_back(tile.row, row);
+      vars_.emplace_back(tile.col, b_.getInt64(0));
       llvm::Value* value = emitIt();
       vars_.resize(vars_.size() - 3);
       return value;
     };
+    auto offset = [&](llvm::Value* base, int64_t elements) {
+      return elements == 0 ? base : b_.CreateInBoundsGEP(f32, base, {b_.getInt64(uint64_t(elements))});
+    };
     llvm::Value* zero = llvm::ConstantInt::get(i64, 0);
+    llvm::Value* cBase = at(zero, zero, [&] { return elementAddress(c, tile.store->index); });
     std::vector<llvm::Value*> addresses, accumulators;
     for (int64_t r = 0; r < tile.rows; ++r)
       for (int64_t v = 0; v < vectors; ++v) {
-        addresses.push_back(bound(zero, r, v * lanes_, [&] { return elementAddress(c, tile.store->index); }));
-        accumulators.push_back(b_.CreateAlignedLoad(vector, addresses.back(), llvm::Align(4)));
+        addresses.push_back(offset(cBase, r * tile.rowStride + v * lanes_));
+        accumulators.push_back(fromZero ? static_cast<llvm::Value*>(llvm::Constant::getNullValue(vector))
+                                        : b_.CreateAlignedLoad(vector, addresses.back(), llvm::Align(4)));
       }
     std::vector<llvm::Value*> sums = emitCarriedLoop(
-        tile.k, zero, llvm::ConstantInt::get(i64, tile.depth), accumulators,
+        b_, tile.k, zero, llvm::ConstantInt::get(i64, tile.depth), accumulators,
         [&](llvm::Value* k, const std::vector<llvm::Value*>& acc) {
+          llvm::Value* bBase = at(k, zero, [&] { return elementAddress(bBuffer, tile.b->index); });
           std::vector<llvm::Value*> bs, next;
           for (int64_t v = 0; v < vectors; ++v)
-            bs.push_back(b_.CreateAlignedLoad(
-                vector, bound(k, 0, v * lanes_, [&] { return elementAddress(bBuffer, tile.b->index); }),
-                llvm::Align(4)));
+            bs.push_back(b_.CreateAlignedLoad(vector, offset(bBase, v * lanes_), llvm::Align(4)));
           for (int64_t r = 0; r < tile.rows; ++r) {
-            llvm::Value* a = b_.CreateVectorSplat(unsigned(lanes_), bound(k, r, 0, [&] { return emit(tile.a); }));
+            llvm::Value* a = b_.CreateVectorSplat(unsigned(lanes_), at(k, b_.getInt64(uint64_t(r)), [&] { return emit(tile.a); }));
             for (int64_t v = 0; v < vectors; ++v) {
               llvm::Value* sum = acc[size_t(r * vectors + v)];
               next.push_back(b_.CreateIntrinsic(llvm::Intrinsic::fma, {vector}, {a, bs[size_t(v)], sum}));
@@ -205,8 +184,8 @@ class BodyEmitter {
       return address;
     };
     auto tiles = [&](int64_t extent) { return llvm::ConstantInt::get(i64, extent / lanes); };
-    emitCountedLoop(copy.outer + ".tile", llvm::ConstantInt::get(i64, 0), tiles(copy.outerExtent), [&](llvm::Value* ut) {
-      emitCountedLoop(copy.inner + ".tile", llvm::ConstantInt::get(i64, 0), tiles(copy.innerExtent), [&](llvm::Value* vt) {
+    emitCountedLoop(b_, copy.outer + ".tile", llvm::ConstantInt::get(i64, 0), tiles(copy.outerExtent), [&](llvm::Value* ut) {
+      emitCountedLoop(b_, copy.inner + ".tile", llvm::ConstantInt::get(i64, 0), tiles(copy.innerExtent), [&](llvm::Value* vt) {
         llvm::Value* u0 = b_.CreateMul(ut, b_.getInt64(uint64_t(lanes)), "", true, true);
         llvm::Value* v0 = b_.CreateMul(vt, b_.getInt64(uint64_t(lanes)), "", true, true);
         std::vector<llvm::Value*> rows;

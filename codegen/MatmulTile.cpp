@@ -1,5 +1,7 @@
 #include "codegen/MatmulTile.h"
 
+#include <cmath>
+
 #include "ir/IRVisitor.h"
 #include "passes/LoopAnalysis.h"
 
@@ -64,7 +66,20 @@ std::optional<MatmulTile> matchMatmulTile(const For& loop, int64_t lanes) {
   Mentions inA(cols->var, store->buffer);
   inA.visit(fma->a);
   if (inA.varFound || inA.bufferFound) return std::nullopt;
-  return MatmulTile{loop.var, rows->var, cols->var, loop.extent, rows->extent, cols->extent, store, fma->a, b};
+  return MatmulTile{loop.var, rows->var, cols->var, loop.extent, rows->extent, cols->extent,
+                    coefficient(c, rows->var), store, fma->a, b};
+}
+
+bool zeroesTileBlock(const For& nest, const MatmulTile& tile) {
+  const For* cols = as<For>(nest.body);
+  const Store* store = cols ? as<Store>(cols->body) : nullptr;
+  if (!store || nest.parallel || cols->parallel) return false;
+  if (nest.var != tile.row || nest.extent != tile.rows || cols->var != tile.col || cols->extent != tile.cols)
+    return false;
+  const FloatImm* value = as<FloatImm>(store->value);
+  if (!value || value->value != 0.0f || std::signbit(value->value)) return false;  // +0.0 exactly
+  const LinearForm index = linearize(store->index);
+  return store->buffer == tile.store->buffer && index.affine && index == linearize(tile.store->index);
 }
 
 }  // namespace sigma::codegen

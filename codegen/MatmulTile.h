@@ -11,7 +11,12 @@
 // outside the rows) the vectorizer takes k instead and the block is
 // gathered and scattered at every step, 40× slower. Matched here, the
 // block is emitted as that micro-kernel directly: the accumulators are
-// loaded once, carried through the k loop as SSA values and stored once.
+// loaded once (or start at zero, when the nest before the block zeroes it:
+// zeroesTileBlock), carried through the k loop as SSA values and stored
+// once. C's rows and B's vectors are addressed at constant offsets from one
+// pointer each; with a pointer per row, LLVM kept 16 of them on the stack
+// around every block of W2's 16×16 dW1 kernel (about 4% of its time, with
+// the zero stores and their reloads).
 // Every element still sums its products in increasing k with one rounding
 // per fma, so the bits are the interpreter's.
 #pragma once
@@ -27,6 +32,7 @@ namespace sigma::codegen {
 struct MatmulTile {
   std::string k, row, col;           // the three loop variables, outermost first
   int64_t depth, rows, cols;         // K, MR, NR
+  int64_t rowStride;                 // C's elements from one row of the block to the next
   const loop::Store* store;          // C[..] = fma(a, b, C[..])
   loop::Expr a;                      // A(k, r): any f32 expression without c that reads no C
   const loop::Load* b;               // B[..]: contiguous in c, independent of r
@@ -37,5 +43,11 @@ struct MatmulTile {
 // vectors of B and a broadcast in 32 registers with AVX-512's 16 lanes, 16
 // with fewer lanes.
 std::optional<MatmulTile> matchMatmulTile(const loop::For& loop, int64_t lanes);
+
+// Whether `nest` is `for r in 0..MR { for c in 0..NR { C[..] = 0.0 } }`
+// over exactly the tile's C block (its loop variables, extents and index):
+// the zeroing the lowering puts before each block, which the micro-kernel
+// can then replace by accumulators that start at +0.0.
+bool zeroesTileBlock(const loop::For& nest, const MatmulTile& tile);
 
 }  // namespace sigma::codegen

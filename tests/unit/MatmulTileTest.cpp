@@ -4,6 +4,7 @@
 // make and in one LLVM alone used to turn into gathers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -20,6 +21,7 @@
 using namespace sigma;
 using namespace sigma::loop;
 using sigma::codegen::matchMatmulTile;
+using sigma::codegen::zeroesTileBlock;
 
 namespace {
 
@@ -98,6 +100,35 @@ TEST(MatmulTile, LeavesEverythingElseToTheGeneralEmitter) {
   EXPECT_FALSE(matches(product)) << "not a multiply-add";
 }
 
+// The lowering zeroes each C block just before its k loop; that nest is
+// replaced by accumulators starting at +0.0 only when it zeroes exactly the
+// tile's block with +0.0 (fma(a, b, -0.0) differs from fma(a, b, +0.0)
+// when a·b is -0).
+TEST(MatmulTile, RecognizesTheZeroingOfItsBlockOnly) {
+  const Shape s{64, 64, 16, 4, 16};
+  const Stmt nest = s.tile();  // the match points into it
+  const auto tile = matchMatmulTile(asFor(nest), 16);
+  ASSERT_TRUE(tile);
+  EXPECT_EQ(tile->rowStride, 64) << "C's rows are N apart";
+  auto zeroing = [&](const std::string& r, int64_t rows, const std::string& c, int64_t cols, const Expr& index,
+                     float value, const std::string& buffer = "cm") {
+    return For::make(r, rows, For::make(c, cols, Store::make(buffer, index, f32(value))));
+  };
+  auto zeroes = [&](const Stmt& nest) { return zeroesTileBlock(asFor(nest), *tile); };
+  EXPECT_TRUE(zeroes(zeroing("r", 4, "c", 16, s.cIndex(), 0.0f)));
+  // The same element written through an index spelled differently.
+  const Expr respelled = v("c") + v("jb") * i64(16) + (v("r") + v("ib") * i64(4)) * i64(64);
+  EXPECT_TRUE(zeroes(zeroing("r", 4, "c", 16, respelled, 0.0f)));
+  EXPECT_FALSE(zeroes(zeroing("r", 4, "c", 16, s.cIndex(), -0.0f))) << "-0.0";
+  EXPECT_FALSE(zeroes(zeroing("r", 4, "c", 16, s.cIndex(), 1.0f))) << "not zero";
+  EXPECT_FALSE(zeroes(zeroing("r", 4, "c", 16, s.cIndex(), 0.0f, "a"))) << "another buffer";
+  EXPECT_FALSE(zeroes(zeroing("r", 4, "c", 16, s.cIndex() + i64(1), 0.0f))) << "another block";
+  EXPECT_FALSE(zeroes(zeroing("r", 2, "c", 16, s.cIndex(), 0.0f))) << "half the rows";
+  EXPECT_FALSE(zeroes(zeroing("c", 16, "r", 4, s.cIndex(), 0.0f))) << "loops swapped";
+  EXPECT_FALSE(zeroes(zeroing("r", 4, "x", 16, s.cIndex(), 0.0f))) << "another column variable";
+  EXPECT_FALSE(zeroes(For::make("r", 4, Store::make("cm", s.cIndex(), f32(0.0f))))) << "one loop";
+}
+
 Buffer f32Buffer(std::string name, int64_t size, BufferKind kind) {
   Buffer b;
   b.name = std::move(name), b.type = ScalarType::F32, b.size = size, b.kind = kind;
@@ -107,15 +138,21 @@ Buffer f32Buffer(std::string name, int64_t size, BufferKind kind) {
 // The whole product, blocks in the lowering's order (rows of blocks
 // outside, panels inside) or panels outside, run by the JIT and the
 // interpreter on operands with every kind of float: the same bits.
-void checkAgainstInterpreter(const Shape& s, bool panelsOutside, bool scaledA, VectorIsa isa) {
+// `zero` is what the block is cleared with before its k loop: +0.0 (the
+// lowering's, replaced by accumulators starting at zero) or anything else
+// (kept as stores, then loaded).
+// `negativeZeros`: every product is -0.0 (A all -0.0, B all 1.0), so that
+// the sign of the cleared value shows in every element.
+void checkAgainstInterpreter(const Shape& s, bool panelsOutside, bool scaledA, VectorIsa isa, float zero = 0.0f,
+                             bool negativeZeros = false) {
   Module m;
   m.name = "tile";
   m.buffers = {f32Buffer("a", s.M * s.K, BufferKind::Input), f32Buffer("b", s.K * s.N, BufferKind::Input),
                f32Buffer("t", s.MR, BufferKind::Input), f32Buffer("cm", s.M * s.N, BufferKind::Output)};
   Expr a = load("a", s.aIndex());
   if (scaledA) a = f32(0.25) * (f32(2.0) * (a - load("t", v("r"))));
-  Stmt zero = For::make("r", s.MR, For::make("c", s.NR, Store::make("cm", s.cIndex(), f32(0))));
-  Stmt block = Block::make({zero, s.tile(a)});
+  Stmt clear = For::make("r", s.MR, For::make("c", s.NR, Store::make("cm", s.cIndex(), f32(zero))));
+  Stmt block = Block::make({clear, s.tile(a)});
   Stmt nest = panelsOutside ? For::make("jb", s.N / s.NR, For::make("ib", s.M / s.MR, block))
                             : For::make("ib", s.M / s.MR, For::make("jb", s.N / s.NR, block));
   m.kernels.push_back(Kernel{"matmul_0", {}, nest});
@@ -126,6 +163,7 @@ void checkAgainstInterpreter(const Shape& s, bool panelsOutside, bool scaledA, V
   for (size_t i = 0; i < av.size(); ++i) av[i] = float(int(i * 37 % 101) - 50) * 0.0317f;
   for (size_t i = 0; i < bv.size(); ++i) bv[i] = float(int(i * 53 % 97) - 48) * 0.0211f;
   for (size_t i = 0; i < 6; ++i) av[i * 131 % av.size()] = specials[i], bv[i * 173 % bv.size()] = specials[5 - i];
+  if (negativeZeros) std::fill(av.begin(), av.end(), -0.0f), std::fill(bv.begin(), bv.end(), 1.0f);
   std::vector<float> jitC(size_t(s.M * s.N), -1.0f), refC = jitC;
   auto jit = codegen::JitModule::compile(m, {.isa = isa});
   void* jitBuffers[] = {av.data(), bv.data(), tv.data(), jitC.data()};
@@ -139,7 +177,11 @@ void checkAgainstInterpreter(const Shape& s, bool panelsOutside, bool scaledA, V
   EXPECT_EQ(mismatches, 0) << s.M << "x" << s.N << "x" << s.K << " on " << hostisas::isaName(isa);
   // The block was emitted as vector fmas on SSA accumulators.
   const std::string vectorFma = "@llvm.fma.v" + std::to_string(hostisas::lanesOf(isa)) + "f32";
-  EXPECT_NE(jit->unoptimizedLLVMIR().find(vectorFma), std::string::npos) << vectorFma << " on " << hostisas::isaName(isa);
+  const std::string ir = jit->unoptimizedLLVMIR();
+  EXPECT_NE(ir.find(vectorFma), std::string::npos) << vectorFma << " on " << hostisas::isaName(isa);
+  // +0.0: the accumulators start as zero vectors; anything else is loaded.
+  const std::string fromZero = "phi <" + std::to_string(hostisas::lanesOf(isa)) + " x float> [ zeroinitializer";
+  EXPECT_EQ(ir.find(fromZero) != std::string::npos, zero == 0.0f && !std::signbit(zero)) << hostisas::isaName(isa);
 }
 
 TEST(MatmulTile, JitBlocksMatchTheInterpreter) {
@@ -152,6 +194,11 @@ TEST(MatmulTile, JitBlocksMatchTheInterpreter) {
     checkAgainstInterpreter({16, 4 * L, 24, MR, 2 * L}, true, false, isa);   // panels outside: LLVM alone gathered this
     checkAgainstInterpreter({8, 2 * L, 5, 4, L}, false, true, isa);         // A an expression
     checkAgainstInterpreter({3, L, 7, 1, L}, true, false, isa);             // one row per block
+    // Blocks cleared with -0.0 and products of -0.0: a block started from
+    // +0.0 would give +0.0 where the interpreter gives -0.0.
+    checkAgainstInterpreter({8, 2 * L, 3, 4, L}, false, false, isa, -0.0f, true);
+    checkAgainstInterpreter({8, 2 * L, 3, 4, L}, false, false, isa, 0.0f, true);
+    checkAgainstInterpreter({8, 2 * L, 3, 4, L}, false, false, isa, 1.5f);
   }
 }
 
