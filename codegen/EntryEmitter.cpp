@@ -11,6 +11,7 @@
 
 #include "codegen/KernelEmitter.h"
 #include "codegen/LLVMEmitter.h"
+#include "ir/ArenaLayout.h"
 #include "passes/LoopAnalysis.h"
 
 namespace sigma::codegen {

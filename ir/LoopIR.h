@@ -241,17 +241,6 @@ struct Module {
   bool hasTrainingLoop() const;  // some kernel has role loop_in or loop_out
 };
 
-// Where an Executable keeps each buffer (runtime/Executable.h): one
-// 64-byte-aligned arena, the buffers with storage of their own first (each
-// 64-byte aligned, in module order), then the temporaries' shared region
-// at their planned offsets. offsets[i] is buffer i's byte offset, -1 for an
-// extern buffer (the caller's storage). The compiled training loop
-// addresses buffers as arena + offset (codegen/EntryEmitter.h).
-struct ArenaLayout {
-  std::vector<int64_t> offsets;
-  int64_t bytes = 0;
-};
-ArenaLayout arenaLayout(const Module& module);
 int64_t elementBytes(ScalarType type);  // 4, 4, 8, 1
 
 // ------------------------------------------------------------ implementation

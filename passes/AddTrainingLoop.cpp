@@ -24,7 +24,9 @@ void requireInput(const Buffer& b, const char* role) {
 
 void addExtern(Module& module, const std::string& name, ScalarType type) {
   if (module.findBuffer(name)) fail("add-training-loop: module @{} already has a buffer '{}'", module.name, name);
-  module.buffers.push_back(Buffer{.name = name, .type = type, .size = 0, .kind = BufferKind::Extern});
+  Buffer extern_;
+  extern_.name = name, extern_.type = type, extern_.size = 0, extern_.kind = BufferKind::Extern;
+  module.buffers.push_back(std::move(extern_));
 }
 
 std::string kernelName(const std::string& prefix, const std::string& buffer) {

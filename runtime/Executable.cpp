@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "codegen/JitModule.h"
+#include "ir/ArenaLayout.h"
 #include "ir/Error.h"
 #include "runtime/Interpreter.h"
 
