@@ -39,6 +39,9 @@ std::optional<MatmulTile> matchMatmulTile(const For& loop, int64_t lanes) {
   const For* rows = as<For>(loop.body);
   const For* cols = rows ? as<For>(rows->body) : nullptr;
   if (!cols || rows->parallel || cols->parallel || lanes < 2) return std::nullopt;
+  // An empty loop runs nothing, but the micro-kernel's k loop runs at least
+  // once (and would read A and B where the interpreter reads nothing).
+  if (loop.extent <= 0 || rows->extent <= 0 || cols->extent <= 0) return std::nullopt;
   if (loop.var == rows->var || loop.var == cols->var || rows->var == cols->var) return std::nullopt;
   // The accumulators, B's vectors and A's broadcast must all fit in the
   // register file, or every k would spill: the lowering's blocks (8×32 and

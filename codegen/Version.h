@@ -9,7 +9,8 @@ namespace sigma::codegen {
 const char* sigmaVersion();
 
 // A SHA-256 (hex) of the sources that decide the machine code made for a
-// loop-IR module: codegen/*.{h,cpp}, ir/LoopIR.{h,cpp}, ir/FastTanh.h.
+// loop-IR module: codegen/*.{h,cpp} and the ir/ files they include
+// (CMakeLists.txt lists them and fails to configure when one is missing).
 // Generated at build time by cmake/CodegenFingerprint.cmake, and rebuilt
 // whenever one of them changes: editing the emitter or the optimizer's
 // tuning invalidates every cached object, with no version to bump.

@@ -170,7 +170,7 @@ std::string registerLibtorchBenchmarks() {
       ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(1)->UseRealTime();
   benchmark::RegisterBenchmark("W5/libtorch_eager_2threads", BM_W5LibtorchEager, 2)
       ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(1)->UseRealTime();
-  return std::string("libtorch ") + TORCH_VERSION + ", 1 thread";
+  return std::string("libtorch ") + TORCH_VERSION + ", 1 thread (W5/libtorch_eager_2threads: 2)";
 }
 
 }  // namespace sigma::bench
