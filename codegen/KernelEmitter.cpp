@@ -6,6 +6,7 @@
 #include "codegen/TransposeCopy.h"
 
 #include <functional>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -82,8 +83,7 @@ class BodyEmitter {
     for (size_t i = 0; i < stmts.size(); ++i) {
       if (i + 1 < stmts.size() && stmts[i]->kind == StmtKind::For && stmts[i + 1]->kind == StmtKind::For) {
         const For& next = *as<For>(stmts[i + 1]);
-        if (auto tile = matchMatmulTile(next, lanes_); tile && isF32(tile->store->buffer) && isF32(tile->b->buffer) &&
-                                                         zeroesTileBlock(*as<For>(stmts[i]), *tile)) {
+        if (auto tile = emittableTile(next); tile && !goesToThePool(next) && zeroesTileBlock(*as<For>(stmts[i]), *tile)) {
           emitMatmulTile(*tile, /*fromZero=*/true);
           ++i;
           continue;
@@ -96,14 +96,23 @@ class BodyEmitter {
   // A counted loop over 0..extent (codegen/CountedLoop.h), the extent a
   // constant. An empty loop emits nothing, which also keeps the do-while
   // shape correct (the body runs at least once).
+  // A top-level parallel loop becomes a task for the thread pool.
+  bool goesToThePool(const For& op) const { return op.parallel && runtime_ && vars_.empty() && op.extent > 1; }
+
+  // A matmul register block the micro-kernel emitter takes (f32 C and B).
+  std::optional<MatmulTile> emittableTile(const For& op) const {
+    auto tile = matchMatmulTile(op, lanes_);
+    if (tile && isF32(tile->store->buffer) && isF32(tile->b->buffer)) return tile;
+    return std::nullopt;
+  }
+
   void emitFor(const For& op) {
     if (op.extent == 0) return;
-    if (op.parallel && runtime_ && vars_.empty() && op.extent > 1) return emitParallelFor(op);
+    if (goesToThePool(op)) return emitParallelFor(op);
     if (auto copy = matchTransposeCopy(op, lanes_);
         copy && isF32(copy->store->buffer) && isF32(copy->load->buffer))
       return emitTransposeCopy(*copy);
-    if (auto tile = matchMatmulTile(op, lanes_); tile && isF32(tile->store->buffer) && isF32(tile->b->buffer))
-      return emitMatmulTile(*tile);
+    if (auto tile = emittableTile(op)) return emitMatmulTile(*tile);
     llvm::Type* i64 = b_.getInt64Ty();
     emitLoop(op, llvm::ConstantInt::get(i64, 0), llvm::ConstantInt::get(i64, op.extent));
   }
