@@ -7,7 +7,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 SIGMA := $(BUILD)/bin/sigma
 DEMO_DIR := $(BUILD)/demo
 
-.PHONY: all deps build demo test test-sanitize test-tsan bench fuzz clean
+.PHONY: all deps build demo test test-sanitize test-tsan bench bench-w5-seeds check-peers fuzz clean
 
 all: build
 
@@ -48,12 +48,28 @@ test-sanitize: deps
 test-tsan: deps
 	JOBS=$(JOBS) scripts/sanitize.sh thread
 
-# sigma-bench (benchmarks/): machine limits, W1, W3 and their peers, 5
-# repetitions, medians; the report (benchmarks/RESULTS.md) says how to read it.
+# sigma-bench (benchmarks/): machine limits, the matmuls, W1 to W5 and their
+# peers, 5 repetitions, medians; the report (benchmarks/RESULTS.md) says how
+# to read it.
 bench: build
 	python3 scripts/bench-report.py --bench $(BUILD)/bin/sigma-bench --output benchmarks/RESULTS.md \
 	  --save-json $(BUILD)/bench.json
 	@cat benchmarks/RESULTS.md
+
+# W5 from seeds 1 to 5, Sigma and libtorch on one thread (~4 minutes): the
+# spread of the test accuracy over seeds, in benchmarks/RESULTS-W5-seeds.md.
+bench-w5-seeds: build
+	python3 scripts/bench-report.py --bench $(BUILD)/bin/sigma-bench --output benchmarks/RESULTS-W5-seeds.md \
+	  -- --w5_seeds=2,3,4,5 '--benchmark_filter=^W5/(sigma_fit|libtorch_eager)(/seed:[0-9]+)?/'
+	@cat benchmarks/RESULTS-W5-seeds.md
+
+# sigma-bench's peers against the ../shared/peers programs they follow, on this
+# machine (built out of tree in $(BUILD)/peers): benchmarks/PEERS-CHECK.md.
+check-peers: build
+	@scripts/install-deps.sh --peers
+	python3 scripts/check-peers.py --build-dir $(BUILD)/peers --bench $(BUILD)/bin/sigma-bench \
+	  --output benchmarks/PEERS-CHECK.md
+	@cat benchmarks/PEERS-CHECK.md
 
 clean:
 	rm -rf $(BUILD)

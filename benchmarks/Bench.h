@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace sigma::bench {
 
@@ -19,10 +20,20 @@ void registerMatmulBenchmarks();   // MatmulBench.cpp: matmul/* (one matmul alon
 void registerW2Benchmarks();       // W2Bench.cpp: W2/*
 void registerW3Benchmarks();       // W3Bench.cpp: W3/*
 void registerW4Benchmarks();       // W4Bench.cpp: W4/* (compile time)
-void registerW5Benchmarks();       // W5Bench.cpp: W5/* (Fashion-MNIST, 10 epochs, one run)
+// W5Bench.cpp: W5/* (Fashion-MNIST, 10 epochs, one run, seed 1), and for
+// each of `seeds` W5/sigma_fit/seed:N: the same recipe from another seed
+// (weights and shuffles), to show the spread of the accuracy.
+void registerW5Benchmarks(const std::vector<int>& seeds);
 // LibtorchPeers.cpp, built only when CMake finds Torch (Debian's libtorch-dev):
-// W1/libtorch_eager, W3/libtorch_ops. Returns the version for the report.
-std::string registerLibtorchBenchmarks();
+// W1/libtorch_eager, W2/libtorch_eager, W3/libtorch_ops, W5/libtorch_eager
+// (and W5/libtorch_eager/seed:N for each of `w5Seeds`). Returns the version
+// for the report.
+std::string registerLibtorchBenchmarks(const std::vector<int>& w5Seeds);
+
+// sigma-bench's own flag --w5_seeds=2,3,4 (removed from argv before Google
+// Benchmark reads it): the seeds of the extra W5 rows; none without it.
+// Throws std::invalid_argument naming the bad value.
+std::vector<int> takeW5Seeds(int& argc, char** argv);
 
 // What the JIT compiles for ("x86_64 znver3 +avx2,..."), from W1's compiled step.
 std::string jitTargetDescription();

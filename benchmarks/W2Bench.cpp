@@ -10,7 +10,16 @@
 //                        step's thread pool)
 //   W2/<lib>_handwritten[_2threads]  peer: the hand-written step with
 //                        oneDNN's or OpenBLAS's sgemm (peers/W2Handwritten.h),
-//                        where sigma-bench was built with that library
+//                        where sigma-bench was built with that library; on 2
+//                        threads only oneDNN's, whose threads are OpenMP's as
+//                        the peer's loops are. OpenBLAS's own pthreads and the
+//                        loops' OpenMP team spin against each other on 2
+//                        cores (11 ms a step here against 2.4 ms for
+//                        ../shared/peers' program, which runs it under
+//                        OMP_WAIT_POLICY=passive; libgomp reads that once per
+//                        process, and passive would slow oneDNN's team), so
+//                        that row would measure the oversubscription
+//   W2/libtorch_eager[_2threads]  peer: libtorch eager (peers/LibtorchPeers.cpp)
 // Two-thread rows are timed by the wall clock, since CPU time would count
 // only the calling thread; one thread everywhere else.
 //
@@ -155,6 +164,7 @@ void registerW2Benchmarks() {
   for (peers::GemmLibrary library : peers::availableGemmLibraries()) {
     const std::string name = std::string("W2/") + peers::gemmName(library) + "_handwritten";
     benchmark::RegisterBenchmark(name.c_str(), BM_Handwritten, library, 1)->Unit(benchmark::kMillisecond);
+    if (library != peers::GemmLibrary::OneDNN) continue;  // see the top of this file
     benchmark::RegisterBenchmark((name + "_2threads").c_str(), BM_Handwritten, library, 2)
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();

@@ -7,13 +7,21 @@
 // and the final test accuracy (counter "test_accuracy_%").
 //   W5/sigma_fit           sigma::fit on one thread
 //   W5/sigma_fit_2threads  the same on 2 threads (the same bits)
+//   W5/sigma_fit/seed:N    the same from seed N (weights and shuffles), for
+//                          each N of sigma-bench --w5_seeds=N,M,... (Bench.h):
+//                          the spread of the accuracy over seeds
 // Each run is 10 epochs, so each family runs once (no repetitions); the
 // data set is loaded and the step compiled (to its optimized code) before
 // timing. The libtorch peer is W5/libtorch_eager
 // (peers/LibtorchPeers.cpp).
 #include <benchmark/benchmark.h>
 
+#include <charconv>
 #include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "benchmarks/Bench.h"
 #include "frontend/Trainer.h"
@@ -27,7 +35,7 @@ const std::pair<Dataset, Dataset>& fashionMnist() {
   return data;
 }
 
-void BM_SigmaFit(benchmark::State& state, int threads) {
+void BM_SigmaFit(benchmark::State& state, int threads, int seed) {
   const auto& [train, test] = fashionMnist();
   Regularizer reg = reg::l1(1e-6f) + reg::l2(1e-5f);
   nn::Sequential net{nn::Linear(784, 512, init::torch_default(), reg), nn::ReLU(),
@@ -36,7 +44,7 @@ void BM_SigmaFit(benchmark::State& state, int threads) {
   double accuracy = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    CompileOptions options{.batch = 128, .seed = 1};
+    CompileOptions options{.batch = 128, .seed = uint64_t(seed)};
     options.threads = threads;
     TrainingStep step = compile(net, loss::cross_entropy(), optim::adam({.lr = 1e-3f}), options);
     // Compiling is W4's: wait for the optimized code, so that a cold cache
@@ -44,7 +52,7 @@ void BM_SigmaFit(benchmark::State& state, int threads) {
     step.executable().jit();
     state.ResumeTiming();
     // The test set once, after the last epoch, as the libtorch peer does.
-    FitHistory h = fit(step, train, &test, {.epochs = 10, .seed = 1, .evaluateEvery = 10, .progress = ProgressMode::Off});
+    FitHistory h = fit(step, train, &test, {.epochs = 10, .seed = uint64_t(seed), .evaluateEvery = 10, .progress = ProgressMode::Off});
     accuracy = h.epochs.back().test->accuracy;
   }
   state.counters["test_accuracy_%"] = 100 * accuracy;
@@ -52,11 +60,41 @@ void BM_SigmaFit(benchmark::State& state, int threads) {
 
 }  // namespace
 
-void registerW5Benchmarks() {
-  benchmark::RegisterBenchmark("W5/sigma_fit", BM_SigmaFit, 1)
+void registerW5Benchmarks(const std::vector<int>& seeds) {
+  benchmark::RegisterBenchmark("W5/sigma_fit", BM_SigmaFit, 1, 1)
       ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(1)->UseRealTime();
-  benchmark::RegisterBenchmark("W5/sigma_fit_2threads", BM_SigmaFit, 2)
+  benchmark::RegisterBenchmark("W5/sigma_fit_2threads", BM_SigmaFit, 2, 1)
       ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(1)->UseRealTime();
+  for (int seed : seeds)
+    benchmark::RegisterBenchmark(("W5/sigma_fit/seed:" + std::to_string(seed)).c_str(), BM_SigmaFit, 1, seed)
+        ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(1)->UseRealTime();
+}
+
+std::vector<int> takeW5Seeds(int& argc, char** argv) {
+  static constexpr std::string_view kFlag = "--w5_seeds=";
+  std::vector<int> seeds;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (!arg.starts_with(kFlag)) {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    std::string_view list = arg.substr(kFlag.size());
+    while (true) {
+      const std::string_view item = list.substr(0, list.find(','));
+      int seed = 0;
+      const auto [end, error] = std::from_chars(item.data(), item.data() + item.size(), seed);
+      if (item.empty() || error != std::errc() || end != item.data() + item.size() || seed <= 0)
+        throw std::invalid_argument("--w5_seeds: '" + std::string(item) + "' is not a positive integer (in '" +
+                                    std::string(arg) + "')");
+      seeds.push_back(seed);
+      if (item.size() == list.size()) break;
+      list.remove_prefix(item.size() + 1);
+    }
+  }
+  argc = kept;
+  return seeds;
 }
 
 }  // namespace sigma::bench

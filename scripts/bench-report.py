@@ -17,6 +17,7 @@ import os
 import platform
 import re
 import shlex
+import statistics
 import subprocess
 import sys
 
@@ -43,7 +44,8 @@ DESCRIPTIONS = {
     "W2/onednn_handwritten": "peer: hand-written C++ + oneDNN sgemm, fused loops (issue 5's W2 target)",
     "W2/onednn_handwritten_2threads": "peer: the same on 2 threads (OpenMP; wall-clock time)",
     "W2/openblas_handwritten": "peer: hand-written C++ + OpenBLAS sgemm, fused loops",
-    "W2/openblas_handwritten_2threads": "peer: the same on 2 threads (OpenBLAS pthreads + OpenMP; wall-clock time)",
+    "W2/libtorch_eager": "peer: libtorch eager, step + stats read back (../shared/peers/w2_libtorch.cpp)",
+    "W2/libtorch_eager_2threads": "peer: the same on 2 ATen threads (wall-clock time)",
     "W3/sigma_fused": "Sigma: default pipeline (fused) + JIT",
     "W3/sigma_unfused": "Sigma, fusion passes off",
     "W3/handwritten_fused": "peer: hand-written C++, one fused loop",
@@ -65,6 +67,11 @@ DESCRIPTIONS = {
 # glibc keeps libtorch's big temporaries instead of returning them to the
 # kernel every step, and OpenBLAS runs on the calling thread. Set for the
 # whole sigma-bench process (glibc reads it at start); Sigma allocates once.
+# The tuned env's fourth setting, ATEN_CPU_CAPABILITY=avx512, is left out:
+# on the Zen 4 host it makes every libtorch peer slower (W3 2x, W2 10-25%,
+# W5 36 s against 34 s; scripts/check-peers.py measures both), so ATen's
+# default kernels are libtorch's best there. A value set in the caller's
+# environment is passed through, and the report names it.
 TUNED_ENV = {"MALLOC_MMAP_THRESHOLD_": "4294967296", "MALLOC_TRIM_THRESHOLD_": "4294967296",
              "OPENBLAS_NUM_THREADS": "1"}
 # Issue 5's compile-time targets, in ms.
@@ -221,7 +228,11 @@ def report(data, command, started_load, ended_load):
         f"- Sigma's JIT target: {jit_target(context)}",
         f"- libtorch: {context.get('sigma_libtorch', 'unknown')}, under ../shared/peers' tuned environment "
         f"({' '.join(k + '=' + v for k, v in TUNED_ENV.items())}, set for the whole run) with OpenBLAS as the "
-        "system BLAS (`scripts/install-deps.sh --peers`; with Debian's default netlib BLAS libtorch is ~15x slower)",
+        "system BLAS (`scripts/install-deps.sh --peers`; with Debian's default netlib BLAS libtorch is ~15x slower); "
+        + (f"ATEN_CPU_CAPABILITY={os.environ['ATEN_CPU_CAPABILITY']} from the caller's environment"
+           if "ATEN_CPU_CAPABILITY" in os.environ else
+           "ATen's default kernels (AVX2): the tuned environment's ATEN_CPU_CAPABILITY=avx512 made every libtorch "
+           "peer slower on the Zen 4 host (benchmarks/PEERS-CHECK.md)"),
         f"- Google Benchmark {benchmark_version()} (its JSON says `library_build_type: "
         f"{context.get('library_build_type', '?')}` for Debian's build of the library itself; that concerns only "
         "its own timing loop, not the code measured)",
@@ -268,7 +279,7 @@ def report(data, command, started_load, ended_load):
 
     lines += ["## W2: MLP step 784-512-256-10, ReLU, cross-entropy, batch 128, momentum SGD", ""]
     workload_table(lines, rows, errors, "W2/", "ms", [("GFLOP/s (6·B·P)", lambda e: fmt(e.get("GFLOP/s")))],
-                   ratio_peers=["W2/onednn_handwritten", "W2/openblas_handwritten"])
+                   ratio_peers=["W2/onednn_handwritten", "W2/openblas_handwritten", "W2/libtorch_eager"])
     lines += w2_against_peer(rows)
     full, plain = rows.get("W2/sigma_step"), rows.get("W2/sigma_step_plain")
     if full and plain:
@@ -337,7 +348,48 @@ def report(data, command, started_load, ended_load):
               "at the same accuracy. libtorch's second ATen thread runs its element-wise ops in parallel; its "
               "GEMMs stay on OpenBLAS's threads (one, under the tuned environment: ../shared/peers/RESULTS.md found "
               "that fastest at two threads).", ""]
+    lines += w5_over_seeds(rows)
     return "\n".join(lines)
+
+
+def w5_over_seeds(rows):
+    """W5 from several seeds (sigma-bench --w5_seeds; `make bench-w5-seeds`): seed 1 is the plain rows. Each
+    implementation draws its own initial weights and shuffles from a seed, so one run of each compares two
+    samples; the spread over seeds says whether their accuracies differ."""
+    runs = {}  # seed: {"sigma": entry, "libtorch": entry}
+    for name, e in rows.items():
+        m = re.fullmatch(r"W5/(sigma_fit|libtorch_eager)(?:/seed:(\d+))?", name)
+        if m:
+            runs.setdefault(int(m[2] or 1), {})["sigma" if m[1] == "sigma_fit" else "libtorch"] = e
+    if not any(seed != 1 for seed in runs):
+        return []
+    lines = ["### W5 over seeds (one thread)", "",
+             "| seed | Sigma s | Sigma accuracy | libtorch s | libtorch accuracy | × libtorch |", "|---|---|---|---|---|---|"]
+    accuracy = {"sigma": [], "libtorch": []}
+    ratios = []
+    for seed in sorted(runs):
+        cells = [str(seed)]
+        for side in ("sigma", "libtorch"):
+            e = runs[seed].get(side)
+            if e:
+                accuracy[side].append(e.get("test_accuracy_%", 0))
+            cells += [f"{to_unit(e, 'real_time', 's'):.1f}", f"{e.get('test_accuracy_%', 0):.2f}%"] if e else ["", ""]
+        both = runs[seed].get("sigma") and runs[seed].get("libtorch")
+        if both:
+            ratios.append(to_unit(runs[seed]["sigma"], "real_time", "s") / to_unit(runs[seed]["libtorch"], "real_time", "s"))
+        cells.append(f"{ratios[-1]:.2f}" if both else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    for side, label in (("sigma", "Sigma"), ("libtorch", "libtorch")):
+        a = accuracy[side]
+        if a:
+            spread = f", {statistics.stdev(a):.2f} standard deviation" if len(a) > 1 else ""
+            lines.append(f"- {label}: test accuracy {statistics.mean(a):.2f}% on average over {len(a)} seeds "
+                         f"({min(a):.2f}-{max(a):.2f}%{spread})")
+    if ratios:
+        lines.append(f"- Time: Sigma {statistics.median(ratios):.2f}× libtorch's (median over {len(ratios)} seeds, "
+                     f"{min(ratios):.2f}-{max(ratios):.2f}×)")
+    return lines + [""]
 
 
 MATMUL_SHAPES = [("512", "A·B", "512×512×512"), ("w2_fc1_fwd", "A·Bᵀ", "128×512×784: x·W1ᵀ"),
@@ -390,6 +442,16 @@ def w2_against_peer(rows):
             lines.append(f"- {threads}: Sigma {a:.2f} ms, the hand-written oneDNN peer {b:.2f} ms "
                          f"({'CPU' if key == 'cpu_time' else 'wall'} time): **{a / b:.2f}×** "
                          f"({'met' if a <= b else 'missed'}: issue 5 asks for at most 1.00×)")
+    torch1, torch2 = rows.get("W2/libtorch_eager"), rows.get("W2/libtorch_eager_2threads")
+    if lines and torch1 and "W2/sigma_step" in rows:
+        line = (f"- libtorch eager (same weights and batch, checked against the hand-written peer after 10 steps): "
+                f"{to_unit(torch1, 'cpu_time', 'ms'):.2f} ms on 1 thread, Sigma "
+                f"**{to_unit(rows['W2/sigma_step'], 'cpu_time', 'ms') / to_unit(torch1, 'cpu_time', 'ms'):.2f}×** its time")
+        if torch2 and "W2/sigma_step_2threads" in rows:
+            line += (f"; {to_unit(torch2, 'real_time', 'ms'):.2f} ms on 2 ATen threads, Sigma's 2-thread step "
+                     f"**{to_unit(rows['W2/sigma_step_2threads'], 'real_time', 'ms') / to_unit(torch2, 'real_time', 'ms'):.2f}×**"
+                     " (wall clock)")
+        lines.append(line)
     if lines:
         lines = ["Against the hand-written oneDNN peer (the same network, recipe and initial weights; Sigma's step "
                  "is checked against it after 10 steps before timing):", ""] + lines + [""]

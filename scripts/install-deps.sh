@@ -2,7 +2,8 @@
 # Installs the Debian packages Sigma needs to build, test and run its demo.
 # Does nothing when they are all present; uses sudo when not root.
 #   scripts/install-deps.sh          build + test + demo packages
-#   scripts/install-deps.sh --peers  also libtorch-dev and OpenBLAS, for the benchmark peers
+#   scripts/install-deps.sh --peers  also libtorch-dev and OpenBLAS, for the benchmark peers, and
+#                                    what ../shared/peers' own build needs (scripts/check-peers.sh)
 #   scripts/install-deps.sh --fuzz   also clang with libFuzzer, for make fuzz
 set -euo pipefail
 
@@ -18,8 +19,11 @@ packages=(
 for arg in "$@"; do
   case "$arg" in
     # libtorch-dev: the libtorch peers; OpenBLAS: without it libtorch runs netlib's reference
-    # BLAS (15x slower); libopenblas-pthread-dev and libdnnl-dev: the sgemm and hand-written W2 peers
-    --peers) packages+=(libtorch-dev libopenblas0-pthread libopenblas-pthread-dev libdnnl-dev) ;;
+    # BLAS (15x slower); libopenblas-pthread-dev and libdnnl-dev: the sgemm and hand-written W2 peers;
+    # Eigen and the OpenCL headers: ../shared/peers' CMake (its Eigen peers; Debian's dnnl-config.cmake
+    # looks for OpenCL)
+    --peers) packages+=(libtorch-dev libopenblas0-pthread libopenblas-pthread-dev libdnnl-dev
+                        libeigen3-dev ocl-icd-opencl-dev opencl-c-headers) ;;
     --fuzz) packages+=(clang-14 libclang-common-14-dev) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac

@@ -3,6 +3,12 @@
 // ../shared/peers/w1_libtorch.cpp and w3_libtorch.cpp, on one ATen thread:
 //   W1/libtorch_eager  nn::Linear ×2, mse_loss + penalties, backward,
 //                      optim::SGD, then Σw, Σ|w|, Σw² read back
+//   W2/libtorch_eager  ../shared/peers/w2_libtorch.cpp: nn::Linear ×3, ReLU,
+//                      cross_entropy + λ2·ΣW² + λ1·Σ|W| on the three weights,
+//                      backward, optim::SGD with momentum, then Σw, Σ|w|, Σw²
+//                      read back every step; the hand-written W2 peer's
+//                      initial weights and batch, checked against it after
+//                      10 steps (W2/libtorch_eager_2threads: 2 ATen threads)
 //   W3/libtorch_ops    the 11 explicit tensor ops (3 sums first: statistics
 //                      of the weights the step uses, as Sigma's)
 //   W5/libtorch_eager  W5's recipe (W5Bench.cpp) in libtorch's C++ API:
@@ -11,6 +17,8 @@
 //                      three weights, optim::Adam, the same Fashion-MNIST
 //                      tensors, a seeded randperm per epoch, the partial
 //                      batch dropped; one run of 10 epochs, then the test set
+//   W5/libtorch_eager/seed:N  the same from torch::manual_seed(N) (sigma-bench
+//                      --w5_seeds), for the spread of the accuracy
 //   W5/libtorch_eager_2threads  the same on 2 ATen threads (OpenBLAS as the
 //                      environment sets it: under the tuned environment one
 //                      thread, ../shared/peers' fastest 2-thread setting),
@@ -23,11 +31,14 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
 #include "benchmarks/Bench.h"
 #include "benchmarks/peers/PeerCommon.h"
+#include "benchmarks/peers/W2Handwritten.h"
 #include "runtime/IdxReader.h"
 
 namespace sigma::bench {
@@ -84,6 +95,85 @@ void BM_W1LibtorchEager(benchmark::State& state) {
       benchmark::Counter(1e-9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
+struct W2Net : torch::nn::Module {
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
+  W2Net() {
+    using P = peers::W2Handwritten;
+    fc1 = register_module("fc1", torch::nn::Linear(P::kIn, P::kHidden1));
+    fc2 = register_module("fc2", torch::nn::Linear(P::kHidden1, P::kHidden2));
+    fc3 = register_module("fc3", torch::nn::Linear(P::kHidden2, P::kClasses));
+  }
+  torch::Tensor forward(const torch::Tensor& x) {
+    return fc3(torch::relu(fc2(torch::relu(fc1(x)))));
+  }
+};
+
+void BM_W2LibtorchEager(benchmark::State& state, int threads) {
+  using P = peers::W2Handwritten;
+  torch::set_num_threads(threads);
+  const P initial(peers::GemmLibrary::OneDNN);  // its weights and batch (the library is not called)
+  W2Net net;
+  {
+    torch::NoGradGuard ng;
+    torch::nn::Linear* layers[3] = {&net.fc1, &net.fc2, &net.fc3};
+    for (int i = 0; i < 3; ++i) {
+      (*layers[i])->weight.copy_(torch::from_blob(const_cast<float*>(initial.layer(i).W.data()),
+                                                  {initial.layer(i).out, initial.layer(i).in}));
+      (*layers[i])->bias.copy_(torch::from_blob(const_cast<float*>(initial.layer(i).b.data()), {initial.layer(i).out}));
+    }
+  }
+  const torch::Tensor X = torch::from_blob(const_cast<float*>(initial.x().data()), {P::kBatch, P::kIn}).clone();
+  const torch::Tensor labels =
+      torch::from_blob(const_cast<int*>(initial.labels().data()), {P::kBatch}, torch::kInt32).to(torch::kLong);
+  torch::optim::SGD opt(net.parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
+  const std::vector<torch::Tensor> weights = {net.fc1->weight, net.fc2->weight, net.fc3->weight};
+  float lossValue = 0, stats[3] = {0, 0, 0};
+  auto step = [&] {
+    opt.zero_grad();
+    auto loss = torch::nn::functional::cross_entropy(net.forward(X), labels);
+    for (const torch::Tensor& w : weights) loss = loss + 5e-4 * w.pow(2).sum() + 1e-5 * w.abs().sum();
+    loss.backward();
+    opt.step();
+    lossValue = loss.item<float>();
+    torch::NoGradGuard ng;
+    torch::Tensor s = torch::zeros({}), a = torch::zeros({}), q = torch::zeros({});
+    for (const torch::Tensor& w : weights) {
+      s += w.sum();
+      a += w.abs().sum();
+      q += w.square().sum();
+    }
+    auto st = torch::stack({s, a, q});
+    std::memcpy(stats, st.data_ptr<float>(), sizeof stats);
+  };
+  for (int i = 0; i < 10; ++i) step();
+  // The same 10 steps by the hand-written peer (where a GEMM library is
+  // built in): the weight sums must agree, as W2/sigma_step's must.
+  const auto libraries = peers::availableGemmLibraries();
+  if (!libraries.empty()) {
+    P peer(libraries[0]);
+    for (int i = 0; i < 10; ++i) peer.step();
+    const P::Stats& want = peer.stats();
+    if (std::fabs(stats[0] - want.sum) > 1e-4 * want.sumabs || std::fabs(stats[1] - want.sumabs) > 1e-4 * want.sumabs ||
+        std::fabs(stats[2] - want.sumsq) > 1e-4 * want.sumsq) {
+      char text[256];
+      std::snprintf(text, sizeof text, "W2 libtorch check failed after 10 steps: sum=%.7g abs=%.7g sq=%.7g, "
+                    "hand-written peer sum=%.7g abs=%.7g sq=%.7g", stats[0], stats[1], stats[2], want.sum,
+                    want.sumabs, want.sumsq);
+      torch::set_num_threads(1);
+      return state.SkipWithError(text);
+    }
+  }
+  for (auto _ : state) {
+    step();
+    benchmark::DoNotOptimize(lossValue);
+    benchmark::DoNotOptimize(stats);
+  }
+  torch::set_num_threads(1);  // the other libtorch peers' setting
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      6.0 * P::kBatch * (P::kIn * P::kHidden1 + P::kHidden1 * P::kHidden2 + P::kHidden2 * P::kClasses) * 1e-9,
+      benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void BM_W3LibtorchOps(benchmark::State& state) {
   using namespace peers::hp;
   const int64_t N = w3_n;
@@ -130,13 +220,13 @@ torch::Tensor labelsOf(const Dataset& d) {
   return torch::from_blob(const_cast<int32_t*>(d.labels.data()), {d.count}, torch::kInt32).to(torch::kLong);
 }
 
-void BM_W5LibtorchEager(benchmark::State& state, int threads) {
+void BM_W5LibtorchEager(benchmark::State& state, int threads, int seed) {
   const auto [train, test] = loadFashionMnist();
   torch::set_num_threads(threads);
   const torch::Tensor X = asTensor(train), Y = labelsOf(train), Xt = asTensor(test), Yt = labelsOf(test);
   double accuracy = 0;
   for (auto _ : state) {
-    torch::manual_seed(1);
+    torch::manual_seed(uint64_t(seed));
     W5Net net;
     torch::optim::Adam opt(net.parameters(), torch::optim::AdamOptions(1e-3));
     const int64_t batch = 128, steps = train.count / batch;
@@ -162,14 +252,20 @@ void BM_W5LibtorchEager(benchmark::State& state, int threads) {
 
 }  // namespace
 
-std::string registerLibtorchBenchmarks() {
+std::string registerLibtorchBenchmarks(const std::vector<int>& w5Seeds) {
   torch::set_num_threads(1);
   benchmark::RegisterBenchmark("W1/libtorch_eager", BM_W1LibtorchEager)->Unit(benchmark::kNanosecond);
+  benchmark::RegisterBenchmark("W2/libtorch_eager", BM_W2LibtorchEager, 1)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("W2/libtorch_eager_2threads", BM_W2LibtorchEager, 2)
+      ->Unit(benchmark::kMillisecond)->UseRealTime();
   benchmark::RegisterBenchmark("W3/libtorch_ops", BM_W3LibtorchOps)->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("W5/libtorch_eager", BM_W5LibtorchEager, 1)
+  benchmark::RegisterBenchmark("W5/libtorch_eager", BM_W5LibtorchEager, 1, 1)
       ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(1)->UseRealTime();
-  benchmark::RegisterBenchmark("W5/libtorch_eager_2threads", BM_W5LibtorchEager, 2)
+  benchmark::RegisterBenchmark("W5/libtorch_eager_2threads", BM_W5LibtorchEager, 2, 1)
       ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(1)->UseRealTime();
+  for (int seed : w5Seeds)
+    benchmark::RegisterBenchmark(("W5/libtorch_eager/seed:" + std::to_string(seed)).c_str(), BM_W5LibtorchEager, 1, seed)
+        ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(1)->UseRealTime();
   return std::string("libtorch ") + TORCH_VERSION + ", 1 thread (W5/libtorch_eager_2threads: 2)";
 }
 
