@@ -60,6 +60,7 @@ bench: build
 # spread of the test accuracy over seeds, in benchmarks/RESULTS-W5-seeds.md.
 bench-w5-seeds: build
 	python3 scripts/bench-report.py --bench $(BUILD)/bin/sigma-bench --output benchmarks/RESULTS-W5-seeds.md \
+	  --save-json $(BUILD)/bench-w5-seeds.json \
 	  -- --w5_seeds=2,3,4,5 '--benchmark_filter=^W5/(sigma_fit|libtorch_eager)(/seed:[0-9]+)?/'
 	@cat benchmarks/RESULTS-W5-seeds.md
 

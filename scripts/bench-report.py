@@ -239,10 +239,12 @@ def report(data, command, started_load, ended_load):
         "",
         "## How to read this",
         "",
-        f"- Every figure but W5's is the **median of {repetitions} repetitions** (each repetition runs a benchmark for at least "
-        "0.5 s of CPU time; the repetitions of all benchmarks run in one random order, so that a busy minute of the "
-        "shared machine does not fall on one row only). One thread everywhere but the `_2threads` rows, which are timed by the wall "
-        "clock (CPU time would count only the calling thread).",
+        ("- Only W5 ran (a filtered run): each figure is one run of 10 epochs, timed by the wall clock."
+         if all(n.startswith("W5/") for n in rows) else
+         f"- Every figure but W5's is the **median of {repetitions} repetitions** (each repetition runs a benchmark for at "
+         "least 0.5 s of CPU time; the repetitions of all benchmarks run in one random order, so that a busy minute of "
+         "the shared machine does not fall on one row only). One thread everywhere but the `_2threads` rows, which are "
+         "timed by the wall clock (CPU time would count only the calling thread)."),
         "- Times are **CPU time** per step, the primary figure; *real* is the wall clock. This machine has "
         "2 cores shared with other engineers' builds, so real time can be up to ~2x the CPU time when a "
         "build is running, and even CPU time moves with the neighbours' use of caches and memory "
@@ -349,7 +351,24 @@ def report(data, command, started_load, ended_load):
               "GEMMs stay on OpenBLAS's threads (one, under the tuned environment: ../shared/peers/RESULTS.md found "
               "that fastest at two threads).", ""]
     lines += w5_over_seeds(rows)
-    return "\n".join(lines)
+    return "\n".join(without_empty_sections(lines, list(rows) + list(errors)))
+
+
+# A section's heading -> the family its rows come from; a filtered run (make bench-w5-seeds) has no rows for
+# the others, and its report leaves them out.
+SECTION_FAMILIES = {"## Machine limits": "machine/", "## W1:": "W1/", "## Matmul alone": "matmul/", "## W2:": "W2/",
+                    "## W3:": "W3/", "## W4:": "W4/", "## W5:": "W5/"}
+
+
+def without_empty_sections(lines, names):
+    out, keep = [], True
+    for line in lines:
+        if line.startswith("## "):
+            family = next((f for heading, f in SECTION_FAMILIES.items() if line.startswith(heading)), None)
+            keep = family is None or any(n.startswith(family) for n in names)
+        if keep:
+            out.append(line)
+    return out
 
 
 def w5_over_seeds(rows):

@@ -110,6 +110,30 @@ class BenchReportTest(unittest.TestCase):
         rows = {"W5/sigma_fit": {"real_time": 16.0, "time_unit": "s", "test_accuracy_%": 88.17}}
         self.assertEqual(bench_report.w5_over_seeds(rows), [])
 
+    def test_a_filtered_run_reports_only_the_families_it_ran(self):
+        lines = ["# sigma-bench results", "", "## How to read this", "- medians", "## Machine limits", "| a |",
+                 "## W2: MLP step", "| `W2/sigma_step` |", "## W5: Fashion-MNIST", "| `W5/sigma_fit` |", "### W5 over seeds"]
+        self.assertEqual(bench_report.without_empty_sections(lines, ["W5/sigma_fit", "W5/sigma_fit/seed:2"]),
+                         ["# sigma-bench results", "", "## How to read this", "- medians", "## W5: Fashion-MNIST",
+                          "| `W5/sigma_fit` |", "### W5 over seeds"])
+        self.assertEqual(bench_report.without_empty_sections(lines, ["W2/onednn_handwritten", "machine/fma_peak"]),
+                         lines[:8])
+
+    def test_a_w5_only_run_says_its_figures_are_single_runs_and_has_only_w5_sections(self):
+        def run(name, seconds, accuracy):
+            return {"name": f"{name}/iterations:1/repeats:1/real_time", "run_type": "iteration", "repetitions": 1,
+                    "real_time": seconds, "cpu_time": seconds, "time_unit": "s", "test_accuracy_%": accuracy}
+        data = {"context": {}, "benchmarks": [run("W5/sigma_fit", 16.0, 88.17), run("W5/libtorch_eager", 32.0, 88.82),
+                                              run("W5/sigma_fit/seed:2", 15.0, 88.6),
+                                              run("W5/libtorch_eager/seed:2", 31.0, 88.4)]}
+        text = bench_report.report(data, "`make bench-w5-seeds`", "0 0 0", "0 0 0")
+        self.assertIn("Only W5 ran", text)
+        self.assertNotIn("median of 1 repetitions", text)
+        self.assertEqual([l for l in text.splitlines() if l.startswith("## ")][1:],
+                         ["## W5: Fashion-MNIST to accuracy (W2's network, Adam lr 1e-3, batch 128, L2 1e-5 + L1 1e-6, "
+                          "10 epochs)"])
+        self.assertIn("| 2 | 15.0 | 88.60% | 31.0 | 88.40% | 0.48 |", text)
+
 
 if __name__ == "__main__":
     unittest.main()
