@@ -74,8 +74,9 @@ DESCRIPTIONS = {
 # on the Zen 4 host it makes libtorch's W5 slower (32.1 and 30.4 s by
 # default against 35.6 and 32.5 s, alternating) while W1's step gains 4-9%
 # and W2, W3 move either way within the noise (scripts/check-peers.py
-# measures both), so W5's criterion meets libtorch's faster setting. A value set in the caller's
-# environment is passed through, and the report names it.
+# measures both), so W5's criterion meets libtorch's faster setting. A
+# value set in the caller's environment is passed through, and the report
+# names it.
 TUNED_ENV = {"MALLOC_MMAP_THRESHOLD_": "4294967296", "MALLOC_TRIM_THRESHOLD_": "4294967296",
              "OPENBLAS_NUM_THREADS": "1"}
 # Issue 5's compile-time targets, in ms.
@@ -227,7 +228,7 @@ def report(data, command, started_load, ended_load):
         "## How to read this",
         "",
         ("- Only W5 ran (a filtered run): each figure is one run of 10 epochs, timed by the wall clock."
-         if all(n.startswith("W5/") for n in rows) else
+         if rows and all(n.startswith("W5/") for n in list(rows) + list(errors)) else
          f"- Every figure but W5's is the **median of {repetitions} repetitions** (each repetition runs a benchmark for at "
          "least 0.5 s of CPU time; the repetitions of all benchmarks run in one random order, so that a busy minute of "
          "the shared machine does not fall on one row only). One thread everywhere but the `_2threads` rows, which are "

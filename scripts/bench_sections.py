@@ -60,9 +60,10 @@ def w5_over_seeds(rows):
         cells = [str(seed)]
         for side in ("sigma", "libtorch"):
             e = runs[seed].get(side)
-            if e:
-                accuracy[side].append(e.get("test_accuracy_%", 0))
-            cells += [f"{to_unit(e, 'real_time', 's'):.1f}", f"{e.get('test_accuracy_%', 0):.2f}%"] if e else ["", ""]
+            a = e.get("test_accuracy_%") if e else None  # a run without the counter says so, not 0%
+            if a is not None:
+                accuracy[side].append(a)
+            cells += [f"{to_unit(e, 'real_time', 's'):.1f}", f"{a:.2f}%" if a is not None else "—"] if e else ["", ""]
         both = runs[seed].get("sigma") and runs[seed].get("libtorch")
         if both:
             ratios.append(to_unit(runs[seed]["sigma"], "real_time", "s") / to_unit(runs[seed]["libtorch"], "real_time", "s"))

@@ -134,6 +134,21 @@ class BenchReportTest(unittest.TestCase):
                           "10 epochs)"])
         self.assertIn("| 2 | 15.0 | 88.60% | 31.0 | 88.40% | 0.48 |", text)
 
+    def test_a_run_without_rows_is_not_called_a_w5_run(self):
+        data = {"context": {}, "benchmarks": [{"name": "W2/sigma_step", "error_occurred": True,
+                                               "error_message": "check failed"}]}
+        text = bench_report.report(data, "`make bench`", "0 0 0", "0 0 0")
+        self.assertNotIn("Only W5 ran", text)
+        self.assertIn("error: check failed", text)
+
+    def test_w5_over_seeds_leaves_a_missing_accuracy_out_of_the_mean(self):
+        rows = {"W5/sigma_fit": {"real_time": 16.0, "time_unit": "s", "test_accuracy_%": 88.0},
+                "W5/sigma_fit/seed:2": {"real_time": 15.0, "time_unit": "s"}}
+        lines = bench_report.w5_over_seeds(rows)
+        self.assertIn("| 2 | 15.0 | — |  |  |  |", lines)
+        [sigma] = [l for l in lines if l.startswith("- Sigma:")]
+        self.assertIn("88.00% on average over 1 seeds", sigma)
+
 
 if __name__ == "__main__":
     unittest.main()
