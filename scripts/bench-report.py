@@ -74,7 +74,9 @@ DESCRIPTIONS = {
 # on the Zen 4 host it makes libtorch's W5 slower (32.1 and 30.4 s by
 # default against 35.6 and 32.5 s, alternating) while W1's step gains 4-9%
 # and W2, W3 move either way within the noise (scripts/check-peers.py
-# measures both), so W5's criterion meets libtorch's faster setting. A
+# measures both); on the Zen 5 host W5 took 23.2 s with it against 21.6 s
+# without, W1 and W2 gained 4% and 11%. So W5's criterion meets libtorch's
+# faster setting. A
 # value set in the caller's environment is passed through, and the report
 # names it.
 TUNED_ENV = {"MALLOC_MMAP_THRESHOLD_": "4294967296", "MALLOC_TRIM_THRESHOLD_": "4294967296",
@@ -121,8 +123,8 @@ def caches(context):
     return ", ".join(parts)
 
 
-def cpu_description():
-    """Model name, family/model and the vector ISA, from /proc/cpuinfo."""
+def cpuinfo():
+    """The first CPU's fields in /proc/cpuinfo ({} where there is none)."""
     info = {}
     try:
         with open("/proc/cpuinfo") as f:
@@ -131,6 +133,26 @@ def cpu_description():
                     key, value = (s.strip() for s in line.split(":", 1))
                     info.setdefault(key, value)
     except OSError:
+        pass
+    return info
+
+
+def peers_machine_note(info=None):
+    """How ../shared/peers/RESULTS.md's figures relate to this machine: they come from a 2-core Zen 5
+    (AMD family 26) VM."""
+    info = cpuinfo() if info is None else info
+    if info.get("vendor_id") == "AuthenticAMD" and info.get("cpu family") == "26":
+        return ("- The peer figures in ../shared/peers/RESULTS.md come from a 2-core Zen 5 VM like this one, but "
+                "not this one: the same programs run faster or slower here (`make check-peers`, "
+                "benchmarks/PEERS-CHECK.md). Compare within this file.")
+    return ("- The peer figures in ../shared/peers/RESULTS.md come from a different machine (2-core Zen 5 "
+            "with AVX-512); they do not transfer to this one. Compare within this file.")
+
+
+def cpu_description():
+    """Model name, family/model and the vector ISA, from /proc/cpuinfo."""
+    info = cpuinfo()
+    if not info:
         return platform.processor() or "unknown"
     flags = set(info.get("flags", "").split())
     isa = [f for f in ("avx2", "fma", "avx512f") if f in flags]
@@ -217,10 +239,10 @@ def report(data, command, started_load, ended_load):
         "system BLAS (`scripts/install-deps.sh --peers`; with Debian's default netlib BLAS libtorch is ~15x slower); "
         + (f"ATEN_CPU_CAPABILITY={os.environ['ATEN_CPU_CAPABILITY']} from the caller's environment"
            if "ATEN_CPU_CAPABILITY" in os.environ else
-           "ATen's default kernels (AVX2): on the Zen 4 host the tuned environment's ATEN_CPU_CAPABILITY=avx512 "
-           "made libtorch's W5 slower (32.1 and 30.4 s by default against 35.6 and 32.5 s, alternating) and its W1 "
-           "step 4-9% faster, W2 and W3 either way within the noise, so W5's criterion is measured against the "
-           "faster setting"),
+           "ATen's default kernels (AVX2): the tuned environment's ATEN_CPU_CAPABILITY=avx512 made libtorch's W5 "
+           "slower on both hosts measured (Zen 4: 32.1 and 30.4 s by default against 35.6 and 32.5 s, alternating; "
+           "Zen 5: 21.6 against 23.2 s) and its W1 and W2 steps faster (Zen 4: W1 4-9%, W2 within the noise; Zen 5: "
+           "4% and 11%), so W5's criterion is measured against libtorch's faster setting"),
         f"- Google Benchmark {benchmark_version()} (its JSON says `library_build_type: "
         f"{context.get('library_build_type', '?')}` for Debian's build of the library itself; that concerns only "
         "its own timing loop, not the code measured)",
@@ -243,8 +265,7 @@ def report(data, command, started_load, ended_load):
         "../shared/peers does; `% of stream` compares it with `machine/stream_rmw` of this run. It can "
         "exceed 100%: on this VM one core draws more bandwidth from W3's 3 read + 2 write streams than "
         "from stream_rmw's 2 + 1, so the hand-written fused loop is the practical bound for W3.",
-        "- The peer figures in ../shared/peers/RESULTS.md come from a different machine (2-core Zen 5 "
-        "with AVX-512); they do not transfer to this one. Compare within this file.",
+        peers_machine_note(),
         "",
         "## Machine limits",
         "",

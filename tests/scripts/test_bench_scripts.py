@@ -149,6 +149,13 @@ class BenchReportTest(unittest.TestCase):
         [sigma] = [l for l in lines if l.startswith("- Sigma:")]
         self.assertIn("88.00% on average over 1 seeds", sigma)
 
+    def test_the_peers_machine_note_follows_the_cpu(self):
+        zen5 = bench_report.peers_machine_note({"vendor_id": "AuthenticAMD", "cpu family": "26"})
+        self.assertIn("like this one, but not this one", zen5)
+        zen4 = bench_report.peers_machine_note({"vendor_id": "AuthenticAMD", "cpu family": "25"})
+        self.assertIn("do not transfer to this one", zen4)
+        self.assertIn("do not transfer", bench_report.peers_machine_note({}))
+
 
 if __name__ == "__main__":
     unittest.main()
