@@ -212,6 +212,7 @@ class Lowering {
   }
 
   static Expr scaled(Expr e, int64_t k) { return k == 1 ? e : e * i64(k); }
+  static Expr plus(Expr e, int64_t k) { return k == 0 ? e : e + i64(k); }
 
   // The value of operand `x` at flat index `flat` (a splat is its value).
   Expr readAt(const Node* x, Expr flat) {
@@ -295,25 +296,52 @@ class Lowering {
     // contiguous floats at every k; a B read as is has them already, and
     // reading it in place beats copying it (W2's A·B and Aᵀ·B products
     // 3-5% faster, 512³ 4%, Zen 4: the rows of a panel stream from L2).
-    const auto [mr, nr] = registerBlock(m, cols);
+    //
+    // Where only one vector divides C's columns (W2's dW1: 784 = 24·32 + 16
+    // on AVX-512), the blocks are two vectors wide and the last columns one
+    // block of one vector: a one-vector block loads A's broadcast and B's
+    // vector for every FMA's worth of work it does (17 loads to 16 FMAs at
+    // 16×16), and on Zen 5, whose FMAs are as wide as its loads, the loads
+    // bind (dW1 alone 437-454 µs at 16×16, 404-413 µs so, W2's step 2-4%
+    // faster). The tail keeps the rows, so it needs eight of them to give
+    // the FMAs eight independent chains (AVX2's 4×16 blocks do not).
+    auto [mr, nr] = registerBlock(m, cols);
+    int64_t tail = 0;
+    if (nr == target_.vectorLanes && cols > 2 * nr) {
+      const auto [wideRows, wide] = registerBlock(m, cols - cols % (2 * nr));
+      if (wide == 2 * nr && wideRows >= 8) mr = wideRows, tail = cols % wide, nr = wide;
+    }
     std::vector<Stmt> body;
     if (nr > 1 && mr > 1) {
-      Expr ib = Var::make("ib"), jb = Var::make("jb"), r = Var::make("r"), c = Var::make("c");
-      Expr row = ib * i64(mr) + r, col = jb * i64(nr) + c;
-      Expr bAt = Load::make(bufferOf_.at(b), ScalarType::F32, bIndex(col));
-      if (n->transposeB) {
-        const std::string packed = out + ".bpack";
-        declare(packed, {DType::F32, {k * cols}}, BufferKind::Temp);
-        Expr panelIdx = (jb * i64(k) + kk) * i64(nr) + c;
-        body.push_back(For::make("jb", cols / nr, For::make("k", k, For::make("c", nr, Store::make(packed, panelIdx, bAt)))));
-        bAt = Load::make(packed, ScalarType::F32, panelIdx);
-      }
-      Expr cIdx = row * i64(cols) + col;
-      Expr product = aAt(row) * bAt;
-      Stmt zero = For::make("r", mr, For::make("c", nr, Store::make(out, cIdx, f32(0))));
-      Stmt accumulate = For::make("k", k, For::make("r", mr, For::make("c", nr,
-          Store::make(out, cIdx, fmaInto(Load::make(out, ScalarType::F32, cIdx), product)))));
-      body.push_back(For::make("ib", m / mr, For::make("jb", cols / nr, Block::make({zero, accumulate}))));
+      Expr ib = Var::make("ib"), jb = Var::make("jb"), r = Var::make("r");
+      Expr row = ib * i64(mr) + r;
+      const std::string packed = out + ".bpack";
+      if (n->transposeB) declare(packed, {DType::F32, {k * cols}}, BufferKind::Temp);
+      // C's blocks of `width` columns from column `first`: the loop over
+      // jb's panels, or the tail's one block. The tail's columns get a
+      // variable of their own: the fusion passes bound a variable by its
+      // largest extent (passes/LoopFusion.cpp).
+      auto columnBlocks = [&](int64_t first, int64_t width, bool isTail) {
+        const std::string cName = isTail ? "ct" : "c";
+        Expr c = Var::make(cName);
+        Expr col = plus(isTail ? c : jb * i64(width) + c, first);
+        Expr bAt = Load::make(bufferOf_.at(b), ScalarType::F32, bIndex(col));
+        if (n->transposeB) {
+          Expr panelIdx = plus((isTail ? kk : jb * i64(k) + kk) * i64(width) + c, first * k);
+          Stmt pack = For::make("k", k, For::make(cName, width, Store::make(packed, panelIdx, bAt)));
+          body.push_back(isTail ? pack : For::make("jb", (cols - tail) / width, pack));
+          bAt = Load::make(packed, ScalarType::F32, panelIdx);
+        }
+        Expr cIdx = row * i64(cols) + col;
+        Stmt zero = For::make("r", mr, For::make(cName, width, Store::make(out, cIdx, f32(0))));
+        Stmt accumulate = For::make("k", k, For::make("r", mr, For::make(cName, width,
+            Store::make(out, cIdx, fmaInto(Load::make(out, ScalarType::F32, cIdx), aAt(row) * bAt)))));
+        Stmt blocks = Block::make({zero, accumulate});
+        return isTail ? blocks : For::make("jb", (cols - tail) / width, blocks);
+      };
+      Stmt rowBlock = columnBlocks(0, nr, false);
+      if (tail) rowBlock = Block::make({rowBlock, columnBlocks(cols - tail, tail, true)});
+      body.push_back(For::make("ib", m / mr, rowBlock));
       return addKernel(n, std::move(body));
     }
     // Unblockable shapes (odd row counts): rows of C, k, then a row of B.

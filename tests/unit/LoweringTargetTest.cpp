@@ -20,8 +20,10 @@ namespace {
 constexpr LoweringTarget kAvx2{}, kAvx512{.vectorRegisters = 32, .vectorLanes = 16};
 
 // The three forms training uses, at shapes where the two targets block
-// differently (8×32 against 4×16; 40 and 48 columns, one vector wide, take
-// 8 and 16 rows), plus a narrow output (10 columns) and a row count only 2
+// differently (8×32 against 4×16; 40 columns, one ymm wide, take 8 rows and
+// 16 columns, one zmm wide, 16 rows; 48 columns, which only one zmm
+// divides, are two zmm wide but for a one-zmm tail, read in place and
+// packed), plus a narrow output (10 columns) and a row count only 2
 // divides; bias + ReLU after the first, as a Linear layer.
 void buildGraph(Graph& g) {
   Node* x = g.input("x", {DType::F32, {24, 40}});
@@ -32,6 +34,8 @@ void buildGraph(Graph& g) {
   Node* odd = g.input("odd", {DType::F32, {6, 40}});
   Node* p = g.input("p", {DType::F32, {32, 40}});
   Node* q = g.input("q", {DType::F32, {40, 48}});
+  Node* qt = g.input("qt", {DType::F32, {48, 40}});
+  Node* s = g.input("s", {DType::F32, {40, 16}});
   Node* h = g.binary(Op::Maximum, g.binary(Op::Add, g.matmul(x, w, false, true), g.broadcast(b, {24, 64})),
                      g.scalar(0.0f));
   g.addOutput("h", h);                                  // A·Bᵀ
@@ -39,7 +43,9 @@ void buildGraph(Graph& g) {
   g.addOutput("dx", g.matmul(dy, w));                   // A·B
   g.addOutput("narrow", g.matmul(h, v));                // 24×10
   g.addOutput("odd_rows", g.matmul(odd, w, false, true));  // 6 rows: blocks of 2
-  g.addOutput("one_vector", g.matmul(p, q));                // 48 columns: one zmm wide
+  g.addOutput("tail", g.matmul(p, q));                      // 48 columns: 32 + a tail of 16
+  g.addOutput("packed_tail", g.matmul(p, qt, false, true));  // the same with B packed
+  g.addOutput("one_vector", g.matmul(p, s));                 // 16 columns: one zmm wide
 }
 
 std::unique_ptr<Executable> lowered(const LoweringTarget& target, Backend backend, std::string* ir = nullptr,
@@ -50,7 +56,7 @@ std::unique_ptr<Executable> lowered(const LoweringTarget& target, Backend backen
   PassManager().run(unit, defaultPipeline());
   if (ir) *ir = unit.text();
   auto exec = std::make_unique<Executable>(std::move(unit.loops), ExecutableOptions{.backend = backend, .isa = isa});
-  for (const char* name : {"x", "w", "b", "dy", "v", "odd", "p", "q"}) {
+  for (const char* name : {"x", "w", "b", "dy", "v", "odd", "p", "q", "qt", "s"}) {
     Rng rng(std::hash<std::string>{}(name));
     for (float& value : exec->f32(name)) value = float(rng.uniform(1.0));
   }
@@ -59,7 +65,7 @@ std::unique_ptr<Executable> lowered(const LoweringTarget& target, Backend backen
 }
 
 void expectSameBits(Executable& a, Executable& b, const std::string& what) {
-  for (const char* out : {"h", "dw", "dx", "narrow", "odd_rows", "one_vector"}) {
+  for (const char* out : {"h", "dw", "dx", "narrow", "odd_rows", "tail", "packed_tail", "one_vector"}) {
     std::span<const float> x = a.f32(out), y = b.f32(out);
     ASSERT_EQ(x.size(), y.size());
     for (size_t i = 0; i < x.size(); ++i)
@@ -76,7 +82,9 @@ TEST(LoweringTarget, BlocksForTheRegisterFile) {
   EXPECT_EQ(avx2.find("for %r in 0..16 {"), std::string::npos);  // 16 rows would be 16 of 16 registers
   EXPECT_NE(avx512.find("for %r in 0..8 {"), std::string::npos);
   EXPECT_NE(avx512.find("for %c in 0..32 {"), std::string::npos);
-  EXPECT_NE(avx512.find("for %r in 0..16 {"), std::string::npos);  // one zmm wide (48 columns): 16 rows
+  EXPECT_NE(avx512.find("for %r in 0..16 {"), std::string::npos);  // one zmm wide (16 columns): 16 rows
+  EXPECT_NE(avx512.find("for %ct in 0..16 {"), std::string::npos);  // the tail of 48 columns
+  EXPECT_EQ(avx2.find("for %ct in"), std::string::npos);  // 4 rows: too few FMA chains for a tail
 }
 
 TEST(LoweringTarget, BlockingNeverChangesTheBits) {
