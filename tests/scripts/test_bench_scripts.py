@@ -156,6 +156,59 @@ class BenchReportTest(unittest.TestCase):
         self.assertIn("do not transfer to this one", zen4)
         self.assertIn("do not transfer", bench_report.peers_machine_note({}))
 
+    def test_w5_over_seeds_sets_sigma_against_libtorchs_faster_setting(self):
+        rows = {"W5/sigma_fit": {"real_time": 7.0, "time_unit": "s", "test_accuracy_%": 88.0},
+                "W5/libtorch_eager": {"real_time": 15.0, "time_unit": "s", "test_accuracy_%": 88.5},
+                "W5/libtorch_eager_avx512": {"real_time": 14.0, "time_unit": "s", "test_accuracy_%": 88.3},
+                "W5/sigma_fit/seed:2": {"real_time": 7.0, "time_unit": "s", "test_accuracy_%": 88.1},
+                "W5/libtorch_eager/seed:2": {"real_time": 13.0, "time_unit": "s", "test_accuracy_%": 88.2},
+                "W5/libtorch_eager_avx512/seed:2": {"real_time": 14.0, "time_unit": "s", "test_accuracy_%": 88.4}}
+        lines = bench_report.w5_over_seeds(rows)
+        self.assertIn("| 1 | 7.0 | 88.00% | 14.0 | 88.30% | 0.50 |", lines)
+        self.assertIn("| 2 | 7.0 | 88.10% | 13.0 | 88.20% | 0.54 |", lines)
+
+    def test_the_bench_environment_drops_openblas_kernel_overrides(self):
+        saved = dict(os.environ)
+        try:
+            os.environ.update(OPENBLAS_CORETYPE="Haswell", OPENBLAS_L2_SIZE="512", SOMETHING="kept")
+            env = bench_report.bench_env({"ATEN_CPU_CAPABILITY": "avx512"})
+            self.assertNotIn("OPENBLAS_CORETYPE", env)
+            self.assertNotIn("OPENBLAS_L2_SIZE", env)
+            self.assertEqual(env["SOMETHING"], "kept")
+            self.assertEqual(env["OPENBLAS_NUM_THREADS"], "1")
+            self.assertEqual(env["ATEN_CPU_CAPABILITY"], "avx512")
+            self.assertIn("OPENBLAS_CORETYPE=Haswell", bench_report.cleared_note())
+            del os.environ["OPENBLAS_CORETYPE"], os.environ["OPENBLAS_L2_SIZE"]
+            self.assertEqual(bench_report.cleared_note(), "")
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    def test_libtorchs_w5_runs_again_under_avx512_unless_the_caller_chose(self):
+        calls = []
+
+        def fake_run(binary, extra, env_extra=None):
+            calls.append((extra, env_extra))
+            return {"benchmarks": [{"name": "W5/libtorch_eager/iterations:1/repeats:1/real_time",
+                                    "run_name": "W5/libtorch_eager/iterations:1/repeats:1/real_time"}]}, []
+
+        saved_run, saved_env = bench_report.run_bench, dict(os.environ)
+        try:
+            bench_report.run_bench = fake_run
+            os.environ.pop("ATEN_CPU_CAPABILITY", None)
+            data = {"benchmarks": [{"name": "W5/libtorch_eager/iterations:1/repeats:1/real_time"}]}
+            out = bench_report.with_avx512_libtorch_w5(data, "bench", ["--w5_seeds=2", "--benchmark_filter=^W5/"])
+            self.assertEqual(calls[0][1], {"ATEN_CPU_CAPABILITY": "avx512"})
+            self.assertEqual(calls[0][0], ["--w5_seeds=2", bench_report.W5_LIBTORCH_FILTER])
+            self.assertEqual(out["benchmarks"][-1]["name"], "W5/libtorch_eager_avx512/iterations:1/repeats:1/real_time")
+            os.environ["ATEN_CPU_CAPABILITY"] = "default"
+            self.assertEqual(len(bench_report.with_avx512_libtorch_w5({"benchmarks": []}, "bench", [])["benchmarks"]), 0)
+            self.assertEqual(len(calls), 1)
+        finally:
+            bench_report.run_bench = saved_run
+            os.environ.clear()
+            os.environ.update(saved_env)
+
 
 if __name__ == "__main__":
     unittest.main()
