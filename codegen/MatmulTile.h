@@ -15,8 +15,8 @@
 // zeroesTileBlock), carried through the k loop as SSA values and stored
 // once. C's rows and B's vectors are addressed at constant offsets from one
 // pointer each; with a pointer per row, LLVM kept 16 of them on the stack
-// around every block of W2's dW1 kernel, then 16×16 (5-7% of its time, with the
-// zero stores and their reloads).
+// around every block of W2's dW1 kernel, in 16×16 blocks then (5-7% of its
+// time, with the zero stores and their reloads).
 // Every element still sums its products in increasing k with one rounding
 // per fma, so the bits are the interpreter's.
 #pragma once

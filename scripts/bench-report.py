@@ -104,9 +104,14 @@ CLEARED_ENV = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]
 W5_LIBTORCH_FILTER = r"--benchmark_filter=^W5/libtorch_eager(/seed:[0-9]+)?/"
 
 
-def cleared_note():
-    """What the report says of CLEARED_ENV: the caller's values it removed, if any."""
-    removed = [f"{k}={os.environ[k]}" for k in CLEARED_ENV if k in os.environ]
+def cleared_env():
+    """The caller's CLEARED_ENV settings, as NAME=value: what the run removes (kept in the JSON's context, so
+    that a report re-rendered with --json says what that run removed)."""
+    return [f"{k}={os.environ[k]}" for k in CLEARED_ENV if k in os.environ]
+
+
+def cleared_note(removed):
+    """What the report says of the CLEARED_ENV settings a run removed."""
     return ("; removed from the caller's environment, as ../shared/peers/run_all.sh does: " + " ".join(removed)
             + " (OpenBLAS then picks its kernels for this CPU)") if removed else ""
 
@@ -280,7 +285,7 @@ def report(data, command, started_load, ended_load):
            "ATen's default kernels (AVX2), and for W5 also ../shared/peers' ATEN_CPU_CAPABILITY=avx512 in a process "
            "of its own (W5's criterion meets the faster: on the Zen 4 host avx512 made W5 slower, 32.1 and 30.4 s by "
            "default against 35.6 and 32.5 s, while W1's step gained 4-9%)")
-        + cleared_note(),
+        + cleared_note(context.get("sigma_cleared_env", [])),
         f"- Google Benchmark {benchmark_version()} (its JSON says `library_build_type: "
         f"{context.get('library_build_type', '?')}` for Debian's build of the library itself; that concerns only "
         "its own timing loop, not the code measured)",
@@ -452,6 +457,7 @@ def main():
         started = load_average()
         data, cmd = run_bench(args.bench, args.bench_args)
         data = with_avx512_libtorch_w5(data, args.bench, args.bench_args)
+        data.setdefault("context", {})["sigma_cleared_env"] = cleared_env()
         ended = load_average()
         if args.save_json:
             with open(args.save_json, "w") as f:

@@ -177,9 +177,16 @@ class BenchReportTest(unittest.TestCase):
             self.assertEqual(env["SOMETHING"], "kept")
             self.assertEqual(env["OPENBLAS_NUM_THREADS"], "1")
             self.assertEqual(env["ATEN_CPU_CAPABILITY"], "avx512")
-            self.assertIn("OPENBLAS_CORETYPE=Haswell", bench_report.cleared_note())
+            self.assertEqual(bench_report.cleared_env(), ["OPENBLAS_CORETYPE=Haswell", "OPENBLAS_L2_SIZE=512"])
+            self.assertIn("OPENBLAS_CORETYPE=Haswell", bench_report.cleared_note(bench_report.cleared_env()))
             del os.environ["OPENBLAS_CORETYPE"], os.environ["OPENBLAS_L2_SIZE"]
-            self.assertEqual(bench_report.cleared_note(), "")
+            self.assertEqual(bench_report.cleared_env(), [])
+            self.assertEqual(bench_report.cleared_note([]), "")
+            # A report names what its run removed, not what the environment rendering it has.
+            text = bench_report.report({"context": {"sigma_cleared_env": ["OPENBLAS_CORETYPE=Haswell"]},
+                                        "benchmarks": []}, "`make bench`", "0 0 0", "0 0 0")
+            self.assertIn("removed from the caller's environment, as ../shared/peers/run_all.sh does: "
+                          "OPENBLAS_CORETYPE=Haswell", text)
         finally:
             os.environ.clear()
             os.environ.update(saved)
