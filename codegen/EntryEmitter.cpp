@@ -56,6 +56,12 @@ class EntryEmitter {
   }
 
  private:
+  bool hasKernel(KernelRole role) const {
+    for (const Kernel& k : module_.kernels)
+      if (k.role == role) return true;
+    return false;
+  }
+
   llvm::Function* function(const char* name, std::vector<llvm::Type*> params, bool external) {
     auto* f = llvm::Function::Create(llvm::FunctionType::get(llvm::Type::getVoidTy(context_), params, false),
                                      external ? llvm::Function::ExternalLinkage : llvm::Function::InternalLinkage,
@@ -103,16 +109,19 @@ class EntryEmitter {
     }
   }
 
+  // One step; `ahead`: a step that is not the call's last, which also runs
+  // the loop_ahead kernels (they may read step + 1's entries of the order).
   void callStep(llvm::IRBuilder<>& b, const std::vector<llvm::Value*>& pointers, llvm::Value* runtime,
-                llvm::Value* step, bool inlined) {
+                llvm::Value* step, bool inlined, bool ahead) {
     callKernels(b, KernelRole::LoopIn, pointers, runtime, step, inlined);
+    if (ahead) callKernels(b, KernelRole::LoopAhead, pointers, runtime, step, inlined);
     callKernels(b, KernelRole::Step, pointers, runtime, nullptr, inlined);
     callKernels(b, KernelRole::LoopOut, pointers, runtime, step, inlined);
   }
 
   // for (step = begin; step < end; ++step) { loop_in; step; loop_out }, then
   // beforeReturn and ret. With peelLast, the last step is a copy of the body
-  // after the loop: what a step writes before reading it (its temporaries,
+  // after the loop, and the others also run the loop_ahead kernels: what a step writes before reading it (its temporaries,
   // outputs and feeds) is then dead at the loop's back edge, where otherwise
   // every such value of a tiny step's local arrays would be carried into the
   // next iteration for the copy-out after the last one (W1: 88 values
@@ -136,13 +145,13 @@ class EntryEmitter {
     b.SetInsertPoint(body);
     llvm::PHINode* step = b.CreatePHI(i64_, 2, kLoopStepVar);
     step->addIncoming(begin, preheader);
-    callStep(b, pointers, runtime, step, inlined);
+    callStep(b, pointers, runtime, step, inlined, /*ahead=*/peelLast);
     llvm::Value* next = b.CreateAdd(step, llvm::ConstantInt::get(i64_, 1), "next", /*HasNUW=*/true, /*HasNSW=*/true);
     step->addIncoming(next, b.GetInsertBlock());
     b.CreateCondBr(b.CreateICmpSLT(next, loopEnd), body, afterLoop);
     if (peelLast) {
       b.SetInsertPoint(afterLoop);
-      callStep(b, pointers, runtime, loopEnd, inlined);
+      callStep(b, pointers, runtime, loopEnd, inlined, /*ahead=*/false);
       b.CreateBr(exit);
     }
     b.SetInsertPoint(exit);
@@ -173,7 +182,7 @@ class EntryEmitter {
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(context_, "entry", entry));
     llvm::Value* t = table(entry);
     std::vector<llvm::Value*> pointers = loadPointers(b, t);
-    emitStepLoop(b, entry, pointers, loadRuntime(b, t), begin, end, false);
+    emitStepLoop(b, entry, pointers, loadRuntime(b, t), begin, end, false, /*peelLast=*/hasKernel(KernelRole::LoopAhead));
   }
 
   // sigma_loop finds the arena from one buffer's slot and its offset, and

@@ -71,6 +71,7 @@ class BodyEmitter {
       case StmtKind::For: return emitFor(*as<For>(s));
       case StmtKind::Store: return emitStore(*as<Store>(s));
       case StmtKind::Block: return emitBlock(*as<Block>(s));
+      case StmtKind::Prefetch: return emitPrefetch(*as<Prefetch>(s));
     }
     fail("codegen: kernel '{}' has a statement of unknown kind {}", kernel_.name, int(s->kind));
   }
@@ -275,6 +276,16 @@ class BodyEmitter {
     llvm::Value* value = emit(op.value);
     if (op.value->type == ScalarType::Bool) value = b_.CreateZExt(value, b_.getInt8Ty());
     b_.CreateStore(value, address);
+  }
+
+  // A read prefetch of the element's cache line into the outer caches
+  // (locality 1: prefetcht2), not L1: the training loop prefetches the next
+  // step's samples at the start of a step, and L1 would lose them to the
+  // step's own data long before they are read.
+  void emitPrefetch(const Prefetch& op) {
+    llvm::Value* address = elementAddress(lookupBuffer(op.buffer), op.index);
+    b_.CreateIntrinsic(llvm::Intrinsic::prefetch, {address->getType()},
+                       {address, b_.getInt32(0), b_.getInt32(1), b_.getInt32(1)});
   }
 
   // ------------------------------------------------------------ expressions

@@ -53,6 +53,10 @@ class BufferUses : public IRVisitor {
     written.insert(indexOf(op->buffer));
     IRVisitor::visit(op);
   }
+  void visit(const Prefetch* op) override {  // the kernel needs the buffer's address
+    read.insert(indexOf(op->buffer));
+    IRVisitor::visit(op);
+  }
 
  private:
   int indexOf(const std::string& name) const {

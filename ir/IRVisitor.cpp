@@ -21,6 +21,7 @@ void IRVisitor::visit(const Stmt& s) {
     case StmtKind::For: return visit(static_cast<const For*>(s.get()));
     case StmtKind::Store: return visit(static_cast<const Store*>(s.get()));
     case StmtKind::Block: return visit(static_cast<const Block*>(s.get()));
+    case StmtKind::Prefetch: return visit(static_cast<const Prefetch*>(s.get()));
   }
 }
 
@@ -32,6 +33,7 @@ void IRVisitor::visit(const Cast* op) { visit(op->a); }
 void IRVisitor::visit(const MulAdd* op) { visit(op->a), visit(op->b), visit(op->c); }
 void IRVisitor::visit(const For* op) { visit(op->body); }
 void IRVisitor::visit(const Store* op) { visit(op->index), visit(op->value); }
+void IRVisitor::visit(const Prefetch* op) { visit(op->index); }
 void IRVisitor::visit(const Block* op) {
   for (const Stmt& s : op->stmts) visit(s);
 }
@@ -56,6 +58,7 @@ Stmt IRMutator::mutate(const Stmt& s) {
     case StmtKind::For: return visit(static_cast<const For*>(s.get()), s);
     case StmtKind::Store: return visit(static_cast<const Store*>(s.get()), s);
     case StmtKind::Block: return visit(static_cast<const Block*>(s.get()), s);
+    case StmtKind::Prefetch: return visit(static_cast<const Prefetch*>(s.get()), s);
   }
   return s;
 }
@@ -91,6 +94,10 @@ Stmt IRMutator::visit(const For* op, const Stmt& self) {
 Stmt IRMutator::visit(const Store* op, const Stmt& self) {
   Expr index = mutate(op->index), value = mutate(op->value);
   return index == op->index && value == op->value ? self : Store::make(op->buffer, index, value);
+}
+Stmt IRMutator::visit(const Prefetch* op, const Stmt& self) {
+  Expr index = mutate(op->index);
+  return index == op->index ? self : Prefetch::make(op->buffer, index);
 }
 Stmt IRMutator::visit(const Block* op, const Stmt& self) {
   std::vector<Stmt> stmts;

@@ -28,6 +28,7 @@ class IRVisitor {
   virtual void visit(const MulAdd* op);
   virtual void visit(const For* op);
   virtual void visit(const Store* op);
+  virtual void visit(const Prefetch* op);
   virtual void visit(const Block* op);
 };
 
@@ -50,6 +51,7 @@ class IRMutator {
   virtual Expr visit(const MulAdd* op, const Expr& self);
   virtual Stmt visit(const For* op, const Stmt& self);
   virtual Stmt visit(const Store* op, const Stmt& self);
+  virtual Stmt visit(const Prefetch* op, const Stmt& self);
   virtual Stmt visit(const Block* op, const Stmt& self);
 };
 

@@ -24,7 +24,7 @@ const char* bufferKindName(BufferKind k) {
   return names[int(k)];
 }
 const char* kernelRoleName(KernelRole r) {
-  static const char* names[] = {"step", "loop_in", "loop_out"};
+  static const char* names[] = {"step", "loop_in", "loop_out", "loop_ahead"};
   return names[int(r)];
 }
 
@@ -96,6 +96,11 @@ Stmt Store::make(std::string buffer, Expr index, Expr value) {
   if (!index || index->type != ScalarType::I64) fail("loop IR: store to '{}' needs an i64 index", buffer);
   if (!value) fail("loop IR: store to '{}' without a value", buffer);
   return std::make_shared<Store>(std::move(buffer), std::move(index), std::move(value));
+}
+
+Stmt Prefetch::make(std::string buffer, Expr index) {
+  if (!index || index->type != ScalarType::I64) fail("loop IR: prefetch of '{}' needs an i64 index", buffer);
+  return std::make_shared<Prefetch>(std::move(buffer), std::move(index));
 }
 
 Stmt Block::make(std::vector<Stmt> stmts) {

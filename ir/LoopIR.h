@@ -17,7 +17,10 @@
 // module order, with the loop variable %step (kLoopStepVar) bound in the
 // loop kernels. They read and write extern buffers: storage the caller
 // binds at run time (a data set's samples, the record of each step's
-// results), whose size the IR does not know.
+// results), whose size the IR does not know. A loop_ahead kernel runs
+// after the loop_in kernels of every step but the call's last, so that it
+// may read step %step + 1's entries of the order; it only prefetches (the
+// verifier sees to it), so whether it runs changes no value.
 //
 // Scalar semantics (the interpreter and the LLVM code generator agree):
 //  - f32 arithmetic is IEEE single precision, no fast-math reassociation.
@@ -147,7 +150,7 @@ Expr i64(int64_t v);  // IntImm::make
 
 // ----------------------------------------------------------------- statements
 
-enum class StmtKind : uint8_t { For, Store, Block };
+enum class StmtKind : uint8_t { For, Store, Block, Prefetch };
 
 struct StmtNode {
   const StmtKind kind;
@@ -183,6 +186,17 @@ struct Store final : StmtNode {  // buffer[index] = value
       : StmtNode(StmtKind::Store), buffer(std::move(b)), index(std::move(i)), value(std::move(v)) {}
 };
 
+// prefetch buffer[index]: a hint that the element is read soon, so that
+// its cache line is on its way (llvm.prefetch); it changes no value. Its
+// index is evaluated and bounds-checked as a load's.
+struct Prefetch final : StmtNode {
+  static constexpr StmtKind Kind = StmtKind::Prefetch;
+  std::string buffer;
+  Expr index;
+  static Stmt make(std::string buffer, Expr index);
+  Prefetch(std::string b, Expr i) : StmtNode(StmtKind::Prefetch), buffer(std::move(b)), index(std::move(i)) {}
+};
+
 struct Block final : StmtNode {
   static constexpr StmtKind Kind = StmtKind::Block;
   std::vector<Stmt> stmts;
@@ -215,10 +229,10 @@ struct Buffer {
 };
 
 // Step kernels are the training step (the entry point runs them once);
-// loop_in and loop_out kernels belong to the compiled training loop only
+// loop_in, loop_ahead and loop_out kernels belong to the compiled training loop only
 // (see the top of this file).
-enum class KernelRole : uint8_t { Step, LoopIn, LoopOut };
-const char* kernelRoleName(KernelRole r);  // "step", "loop_in", "loop_out"
+enum class KernelRole : uint8_t { Step, LoopIn, LoopOut, LoopAhead };
+const char* kernelRoleName(KernelRole r);  // "step", "loop_in", "loop_out", "loop_ahead"
 // The loop variable of the training loop, bound in loop_in / loop_out kernels.
 inline constexpr const char* kLoopStepVar = "step";
 
@@ -238,7 +252,7 @@ struct Module {
   // Bytes of the shared temporary arena (the end of the furthest planned temp).
   int64_t tempArenaBytes() const;
   int bufferIndex(const std::string& name) const;  // -1 when absent
-  bool hasTrainingLoop() const;  // some kernel has role loop_in or loop_out
+  bool hasTrainingLoop() const;  // some kernel has a role other than step
 };
 
 int64_t elementBytes(ScalarType type);  // 4, 4, 8, 1

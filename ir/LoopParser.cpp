@@ -182,8 +182,12 @@ class Parser {
       if (k.name == nameTok.name) failAt(nameTok, fmt::format("duplicate kernel {}", nameTok.text));
     Kernel k;
     k.name = nameTok.name;
-    if (isIdent(kernelRoleName(KernelRole::LoopIn)) || isIdent(kernelRoleName(KernelRole::LoopOut)))
-      k.role = take().text == kernelRoleName(KernelRole::LoopIn) ? KernelRole::LoopIn : KernelRole::LoopOut;
+    for (KernelRole role : {KernelRole::LoopIn, KernelRole::LoopOut, KernelRole::LoopAhead})
+      if (isIdent(kernelRoleName(role))) {
+        take();
+        k.role = role;
+        break;
+      }
     if (isIdent("from")) {
       take();
       expect(Tok::LParen, "'('");
@@ -207,8 +211,9 @@ class Parser {
 
   Stmt parseStmt() {
     if (isIdent("for")) return parseFor();
+    if (isIdent("prefetch")) return parsePrefetch();
     if (tok_.kind == Tok::LocalName) return parseStore();
-    failExpected("a statement ('for' or a store %buffer[index] = value) or '}'");
+    failExpected("a statement ('for', 'prefetch' or a store %buffer[index] = value) or '}'");
   }
 
   Stmt parseFor() {
@@ -249,6 +254,17 @@ class Parser {
       failAt(valueTok, fmt::format("storing a {} value into {} of type {}", scalarTypeName(value->type),
                                    nameTok.text, scalarTypeName(buffer.type)));
     return at(indexTok, [&] { return Store::make(buffer.name, index, value); });
+  }
+
+  Stmt parsePrefetch() {
+    take();
+    Token nameTok = expect(Tok::LocalName, "a buffer (prefetch %buffer[index])");
+    const Buffer& buffer = lookupBuffer(nameTok);
+    expect(Tok::LBracket, "'[' (a prefetch is prefetch %buffer[index])");
+    Token indexTok = tok_;
+    Expr index = parseExpr();
+    expect(Tok::RBracket, "']'");
+    return at(indexTok, [&] { return Prefetch::make(buffer.name, index); });
   }
 
   const Buffer& lookupBuffer(const Token& t) const {

@@ -149,6 +149,11 @@ void printStmtTo(std::string& out, const Stmt& s, int indent) {
     case StmtKind::Block:
       for (const Stmt& child : as<Block>(s)->stmts) printStmtTo(out, child, indent);
       return;
+    case StmtKind::Prefetch: {
+      const Prefetch* p = as<Prefetch>(s);
+      out += fmt::format("{}prefetch {}[{}]\n", pad, printName('%', p->buffer), printExpr(p->index));
+      return;
+    }
   }
 }
 

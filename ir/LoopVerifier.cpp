@@ -127,7 +127,7 @@ class KernelVerifier {
     if (!b) fail("{} unknown buffer {}", access, printName('%', name));
     // sigma_step runs before anything is bound: only the loop may touch extern storage.
     if (b->kind == BufferKind::Extern && kernel_.role == KernelRole::Step)
-      fail("{} extern buffer {}: only loop_in and loop_out kernels may use extern buffers", access, printName('%', name));
+      fail("{} extern buffer {}: only the training loop's kernels may use extern buffers", access, printName('%', name));
     return *b;
   }
 
@@ -146,6 +146,10 @@ class KernelVerifier {
       loops_.pop_back();
     } else if (const Store* st = as<Store>(s)) {
       const Buffer& b = buffer(st->buffer, "store to");
+      // Whether a loop_ahead kernel runs depends on the call's range, so it may change nothing.
+      if (kernel_.role == KernelRole::LoopAhead)
+        fail("store {}[{}]: a loop_ahead kernel only prefetches (it does not run before a call's last step)",
+             printName('%', b.name), printExpr(st->index));
       std::string where = fmt::format("store {}[{}]", printName('%', b.name), printExpr(st->index));
       // The training loop's loop_in kernels feed the step's inputs (its batch, its rates).
       const bool feeds = b.kind == BufferKind::Input && kernel_.role == KernelRole::LoopIn;
@@ -156,6 +160,10 @@ class KernelVerifier {
       if (st->value->type != b.type)
         fail("{}: stores a {} value into a {} buffer", where, scalarTypeName(st->value->type), scalarTypeName(b.type));
       checkIndex(b, st->index, "store to");
+    } else if (const Prefetch* p = as<Prefetch>(s)) {
+      const Buffer& b = buffer(p->buffer, "prefetch of");
+      check(p->index);
+      checkIndex(b, p->index, "prefetch of");
     } else if (const Block* blk = as<Block>(s)) {
       for (const Stmt& child : blk->stmts) check(child);
     }
@@ -207,7 +215,7 @@ class KernelVerifier {
           if (loop.first == name) return;
         if (name == kLoopStepVar && kernel_.role != KernelRole::Step) return;  // the training loop's
         if (name == kLoopStepVar)
-          fail("{} is the training loop's variable: only loop_in and loop_out kernels may use it",
+          fail("{} is the training loop's variable: only the training loop's kernels may use it",
                printName('%', name));
         fail("loop variable {} is used outside its loop", printName('%', name));
       }
@@ -284,6 +292,7 @@ static void verifyMemoryPlan(const Module& module) {
     using IRVisitor::visit;
     void visit(const Load* op) override { names.insert(op->buffer), IRVisitor::visit(op); }
     void visit(const Store* op) override { names.insert(op->buffer), IRVisitor::visit(op); }
+    void visit(const Prefetch* op) override { names.insert(op->buffer), IRVisitor::visit(op); }
   };
   auto bytes = [](const Buffer& b) { return b.size * (b.type == ScalarType::I64 ? 8 : 4); };
   for (const Buffer& b : module.buffers)

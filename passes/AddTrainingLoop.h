@@ -12,6 +12,9 @@
 //   kernel @loop_gather_x loop_in {          // one per gathered input
 //     for %r in 0..B { for %c in 0..F {
 //       %x[%r*F + %c] = %loop.features[i64(%loop.order[%step*B + %r])*F + %c] } } }
+//   kernel @loop_prefetch_x loop_ahead {     // the next step's rows, a step ahead
+//     for %r in 0..B { for %l in 0..F/16+1 {   // (batches of 4 KiB or more)
+//       prefetch %loop.features[i64(%loop.order[(%step+1)*B + %r])*F + min(%l*16, F-1)] } } }
 //   kernel @loop_feed loop_in {              // %lr[0] = %loop.feeds[%step*N + 0] ...
 //   kernel @loop_record loop_out {           // %loop.record[%step*K + 0] = %loss[0] ...
 //

@@ -75,6 +75,9 @@ class KernelCompiler {
         fail(fmt::format("stores a {} value into {} of type {}", scalarTypeName(st->value->type),
                          printName('%', b.name), scalarTypeName(b.type)));
       code.store = withNumericType(b.type, []<typename T>() -> StoreFn { return &execStore<T>; });
+    } else if (const Prefetch* p = as<Prefetch>(s)) {
+      code.buffer = buffer(p->buffer, "prefetch of");
+      code.index = index(p->index);
     } else {
       for (const Stmt& child : as<Block>(s)->stmts) code.body.push_back(compile(child));
     }
@@ -238,7 +241,8 @@ void interpretLoop(const Module& module, void* const* buffers, std::span<const i
   if (begin < 0 || end < begin) throw Error(fmt::format("interpret: the loop's steps [{}, {}) are not a range", begin, end));
   Constants constants;
   std::vector<BufferRef> refs = bindBuffers(module, buffers, externSizes, constants);
-  // Compiled once, run every step: loop_in kernels, the step's, loop_out.
+  // Compiled once, run every step: loop_in kernels, loop_ahead ones (but in
+  // the last step), the step's, loop_out.
   struct Compiled {
     const Kernel* kernel;
     std::unique_ptr<KernelCompiler> compiler;
@@ -246,7 +250,7 @@ void interpretLoop(const Module& module, void* const* buffers, std::span<const i
     std::vector<int64_t> vars;
   };
   std::vector<Compiled> program;
-  for (KernelRole role : {KernelRole::LoopIn, KernelRole::Step, KernelRole::LoopOut})
+  for (KernelRole role : {KernelRole::LoopIn, KernelRole::LoopAhead, KernelRole::Step, KernelRole::LoopOut})
     for (const Kernel& kernel : module.kernels) {
       if (kernel.role != role) continue;
       Compiled& c = program.emplace_back(Compiled{&kernel, std::make_unique<KernelCompiler>(module, kernel, refs), {}, {}});
@@ -255,6 +259,7 @@ void interpretLoop(const Module& module, void* const* buffers, std::span<const i
     }
   for (int64_t step = begin; step < end; ++step)
     for (Compiled& c : program) {
+      if (c.kernel->role == KernelRole::LoopAhead && step + 1 == end) continue;
       if (c.kernel->role != KernelRole::Step) c.vars[0] = step;
       Ctx ctx{c.vars.data(), refs.data(), &module, c.kernel};
       exec(c.code, ctx);

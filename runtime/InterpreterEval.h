@@ -251,7 +251,7 @@ struct StmtCode {
   int slot = 0;                // For: the loop variable's frame slot
   int64_t extent = 0;          // For
   std::vector<StmtCode> body;  // For: one statement; Block: its statements
-  int buffer = 0;              // Store
+  int buffer = 0;              // Store, Prefetch
   const Node *index = nullptr, *value = nullptr;
   StoreFn store = nullptr;
 };
@@ -265,6 +265,12 @@ void execStore(const StmtCode& s, Ctx& c) {
   static_cast<T*>(b.data)[i] = v;
 }
 
+// A prefetch changes nothing; its index is checked as a load's would be.
+inline void execPrefetch(const StmtCode& s, Ctx& c) {
+  int64_t i = run(s.index, c).i64;
+  if (i < 0 || i >= c.buffers[s.buffer].size) outOfBounds(c, "prefetch of", s.buffer, i);
+}
+
 inline void exec(const StmtCode& s, Ctx& c) {
   switch (s.kind) {
     case StmtKind::For:
@@ -274,6 +280,7 @@ inline void exec(const StmtCode& s, Ctx& c) {
       }
       return;
     case StmtKind::Store: return s.store(s, c);
+    case StmtKind::Prefetch: return execPrefetch(s, c);
     case StmtKind::Block:
       for (const StmtCode& child : s.body) exec(child, c);
       return;

@@ -294,7 +294,7 @@ TEST(TrainingLoop, TheLoopIRRoundTripsAndIsVerified) {
                 .find("stores into input buffer %x"),
             std::string::npos);
   EXPECT_NE(verifyText(buffers + "  buffer %y : f32[1] output\n  kernel @k {\n    %y[0] = %t[0]\n  }\n}\n")
-                .find("only loop_in and loop_out kernels may use extern buffers"),
+                .find("only the training loop's kernels may use extern buffers"),
             std::string::npos);
   EXPECT_NE(verifyText(buffers + "  kernel @k loop_in {\n    %x[%step] = 1.0\n  }\n}\n")
                 .find("uses %step, but only extern buffers are indexed by the step"),

@@ -1,6 +1,7 @@
 // The training loop's kernels (passes/AddTrainingLoop.h) in the loop IR:
-// extern buffers print without a size, loop_in / loop_out kernels say
-// their role and use %step, and the module parses back to the same text.
+// extern buffers print without a size, loop_in / loop_ahead / loop_out
+// kernels say their role and use %step (a loop_ahead kernel the next
+// step's, in prefetches), and the module parses back to the same text.
 // Loop passes leave them out: fuse-loops merges the step's three loops into
 // one but not the gather, which writes the %x they read over the same
 // space, and plan-memory places the step's temporary but no extern buffer.
@@ -37,6 +38,11 @@ module @step {
       %x[%r] = %loop.features[i64(%loop.order[%step * 4 + %r])]
     }
   }
+  kernel @loop_prefetch_x loop_ahead {
+    for %r in 0..4 {
+      prefetch %loop.features[i64(%loop.order[(%step + 1) * 4 + %r])]
+    }
+  }
   kernel @loop_record loop_out {
     for %k in 0..1 {
       %loop.record[%step + %k] = %loss[0]
@@ -48,6 +54,9 @@ module @step {
 // CHECK:      kernel @loop_gather_x loop_in {
 // CHECK-NEXT:   for %r in 0..4 {
 // CHECK-NEXT:     %x[%r] = %loop.features[i64(%loop.order[%step * 4 + %r])]
+// CHECK:      kernel @loop_prefetch_x loop_ahead {
+// CHECK-NEXT:   for %r in 0..4 {
+// CHECK-NEXT:     prefetch %loop.features[i64(%loop.order[(%step + 1) * 4 + %r])]
 // CHECK:      kernel @loop_record loop_out {
 
 // PASSES:      // fuse-loops: @shift merged into @scale
@@ -61,5 +70,8 @@ module @step {
 // PASSES-NOT:  kernel @shift
 // PASSES:      kernel @loop_gather_x loop_in {
 // PASSES-NEXT:   for %r in 0..4 {
+// PASSES:      kernel @loop_prefetch_x loop_ahead {
+// PASSES-NEXT:   for %r in 0..4 {
+// PASSES-NEXT:     prefetch %loop.features
 // PASSES:      kernel @loop_record loop_out {
 // PASSES-NEXT:   for %k in 0..1 {
