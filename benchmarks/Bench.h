@@ -20,10 +20,14 @@ void registerMatmulBenchmarks();   // MatmulBench.cpp: matmul/* (one matmul alon
 void registerW2Benchmarks();       // W2Bench.cpp: W2/*
 void registerW3Benchmarks();       // W3Bench.cpp: W3/*
 void registerW4Benchmarks();       // W4Bench.cpp: W4/* (compile time)
-// W5Bench.cpp: W5/* (Fashion-MNIST, 10 epochs, one run, seed 1), and for
-// each of `seeds` W5/sigma_fit/seed:N: the same recipe from another seed
-// (weights and shuffles), to show the spread of the accuracy.
+// W5Bench.cpp: W5/* (Fashion-MNIST, 10 epochs, seed 1, kW5Runs runs), and
+// for each of `seeds` W5/sigma_fit/seed:N: the same recipe from another
+// seed (weights and shuffles; one run), to show the spread of the accuracy.
 void registerW5Benchmarks(const std::vector<int>& seeds);
+// Runs of W5's seed-1 families, Sigma's and libtorch's: the report quotes
+// their median, since one run of 7-15 s moves by ±5% with the neighbours'
+// load on this shared machine, as much as a criterion's margin.
+inline constexpr int kW5Runs = 3;
 // LibtorchPeers.cpp, built only when CMake finds Torch (Debian's libtorch-dev):
 // W1/libtorch_eager, W2/libtorch_eager, W3/libtorch_ops, W5/libtorch_eager
 // (and W5/libtorch_eager/seed:N for each of `w5Seeds`). Returns the version

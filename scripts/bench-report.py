@@ -268,7 +268,9 @@ def workload_table(lines, rows, errors, prefix, unit, extra_columns, ratio_peers
 def report(data, command, started_load, ended_load):
     rows, errors = medians(data)
     context = data.get("context", {})
-    repetitions = max((b.get("repetitions", 1) for b in data["benchmarks"]), default=1)
+    repetitions = max((b.get("repetitions", 1) for b in data["benchmarks"] if not b["name"].startswith("W5/")),
+                      default=1)
+    runs = w5_runs(data)
     lines = ["# sigma-bench results", ""]
     lines += [
         f"- Date: {context.get('date', datetime.datetime.now().isoformat(timespec='seconds'))}",
@@ -292,12 +294,12 @@ def report(data, command, started_load, ended_load):
         "",
         "## How to read this",
         "",
-        ("- Only W5 ran (a filtered run): each figure is one run of 10 epochs, timed by the wall clock."
+        (f"- Only W5 ran (a filtered run): each figure is {runs_note(runs)}, timed by the wall clock."
          if rows and all(n.startswith("W5/") for n in list(rows) + list(errors)) else
          f"- Every figure but W5's is the **median of {repetitions} repetitions** (each repetition runs a benchmark for at "
          "least 0.5 s of CPU time; the repetitions of all benchmarks run in one random order, so that a busy minute of "
-         "the shared machine does not fall on one row only). One thread everywhere but the `_2threads` rows, which are "
-         "timed by the wall clock (CPU time would count only the calling thread)."),
+         "the shared machine does not fall on one row only); W5's is " + runs_note(runs) + ". One thread everywhere "
+         "but the `_2threads` rows, which are timed by the wall clock (CPU time would count only the calling thread)."),
         "- Times are **CPU time** per step, the primary figure; *real* is the wall clock. This machine has "
         "2 cores shared with other engineers' builds, so real time can be up to ~2x the CPU time when a "
         "build is running, and even CPU time moves with the neighbours' use of caches and memory "
@@ -398,7 +400,7 @@ def report(data, command, started_load, ended_load):
                   for peer in peers]
         lines.append(f"| `{name}` | {DESCRIPTIONS[name]} | {seconds:.1f} | {e.get('test_accuracy_%', 0):.2f}% | "
                      f"{ratios[0]} | {ratios[1]} |")
-    lines += ["", "Each row is one run of 10 epochs (no repetitions: a run takes tens of seconds), the data set "
+    lines += ["", f"Each row is {runs_note(runs)}, the data set "
               "loaded and Sigma's step compiled before timing (compiling is W4's), the evaluation of the 10,000 test images after the last epoch included "
               "(in both; Sigma's `fit` is told to evaluate once, `evaluateEvery = 10`, as the peer does). "
               "`× libtorch, 1 thread` is against the faster of libtorch's two one-thread rows (ATen's default "
@@ -409,6 +411,20 @@ def report(data, command, started_load, ended_load):
               "that fastest at two threads).", ""]
     lines += w5_over_seeds(rows)
     return "\n".join(without_empty_sections(lines, list(rows) + list(errors)))
+
+
+def w5_runs(data):
+    """How many runs W5's seed-1 rows are the median of (benchmarks/Bench.h: kW5Runs; 1 in older JSON)."""
+    return max((b.get("repetitions", 1) for b in data["benchmarks"]
+                if b["name"].startswith("W5/") and "/seed:" not in b["name"]), default=1)
+
+
+def runs_note(runs):
+    """What a W5 figure is, for `runs` runs of the seed-1 rows."""
+    if runs <= 1:
+        return "one run of 10 epochs"
+    return (f"the **median of {runs} runs** of 10 epochs (in the random order of all the benchmarks' "
+            "repetitions; a `seed:N` row: one run)")
 
 
 def compile_time_table(rows, errors):

@@ -260,9 +260,9 @@ std::string registerLibtorchBenchmarks(const std::vector<int>& w5Seeds) {
       ->Unit(benchmark::kMillisecond)->UseRealTime();
   benchmark::RegisterBenchmark("W3/libtorch_ops", BM_W3LibtorchOps)->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("W5/libtorch_eager", BM_W5LibtorchEager, 1, 1)
-      ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(1)->UseRealTime();
+      ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(kW5Runs)->UseRealTime();
   benchmark::RegisterBenchmark("W5/libtorch_eager_2threads", BM_W5LibtorchEager, 2, 1)
-      ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(1)->UseRealTime();
+      ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(kW5Runs)->UseRealTime();
   for (int seed : w5Seeds)
     benchmark::RegisterBenchmark(("W5/libtorch_eager/seed:" + std::to_string(seed)).c_str(), BM_W5LibtorchEager, 1, seed)
         ->Unit(benchmark::kSecond)->Iterations(1)->Repetitions(1)->UseRealTime();

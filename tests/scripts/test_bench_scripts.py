@@ -134,6 +134,23 @@ class BenchReportTest(unittest.TestCase):
                           "10 epochs)"])
         self.assertIn("| 2 | 15.0 | 88.60% | 31.0 | 88.40% | 0.48 |", text)
 
+    def test_w5_rows_are_the_median_of_their_runs_and_say_so(self):
+        def aggregate(name, stat, seconds, reps):
+            return {"name": f"{name}/iterations:1/repeats:{reps}/real_time_{stat}",
+                    "run_name": f"{name}/iterations:1/repeats:{reps}/real_time", "run_type": "aggregate",
+                    "aggregate_name": stat, "repetitions": reps, "real_time": seconds, "cpu_time": seconds,
+                    "time_unit": "s", "test_accuracy_%": 88.2}
+        data = {"context": {}, "benchmarks": [
+            aggregate("W5/sigma_fit", "mean", 7.9, 3), aggregate("W5/sigma_fit", "median", 7.0, 3),
+            aggregate("W5/libtorch_eager", "median", 14.5, 3), aggregate("W5/libtorch_eager", "mean", 15.0, 3),
+            {"name": "W2/sigma_step_median", "run_name": "W2/sigma_step", "run_type": "aggregate",
+             "aggregate_name": "median", "repetitions": 5, "real_time": 1.4, "cpu_time": 1.4, "time_unit": "ms"}]}
+        text = bench_report.report(data, "`make bench`", "0 0 0", "0 0 0")
+        self.assertIn("median of 5 repetitions", text)
+        self.assertIn("W5's is the **median of 3 runs** of 10 epochs", text)
+        self.assertIn("Each row is the **median of 3 runs** of 10 epochs", text)
+        self.assertIn("| `W5/sigma_fit` | Sigma: sigma::fit, 10 epochs, 1 thread | 7.0 | 88.20% | 0.48 |", text)
+
     def test_a_run_without_rows_is_not_called_a_w5_run(self):
         data = {"context": {}, "benchmarks": [{"name": "W2/sigma_step", "error_occurred": True,
                                                "error_message": "check failed"}]}
