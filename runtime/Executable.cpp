@@ -10,13 +10,13 @@
 #include "codegen/JitModule.h"
 #include "ir/ArenaLayout.h"
 #include "ir/Error.h"
+#include "runtime/HugePages.h"
 #include "runtime/Interpreter.h"
 
 namespace sigma {
 
 namespace {
 
-constexpr size_t kHugePage = size_t(2) << 20;
 
 // The arena's pages: anonymous (zero, faulted in on first use). An arena of
 // a huge page or more is placed on a huge-page boundary and advised into
@@ -26,19 +26,19 @@ constexpr size_t kHugePage = size_t(2) << 20;
 // (~3% of the step, measured), and a fault per 4 KiB when first touched.
 // Where the kernel refuses, the advice is a no-op and the pages stay small.
 std::byte* mapArena(size_t bytes) {
-  if (bytes < kHugePage) {
+  if (bytes < kHugePageBytes) {
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return p == MAP_FAILED ? nullptr : static_cast<std::byte*>(p);
   }
   // Over-map by a huge page, then unmap the slack on either side of the
   // aligned range, so that the arena is exactly [start, start + bytes).
-  void* p = mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* p = mmap(nullptr, bytes + kHugePageBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return nullptr;
-  const uintptr_t base = reinterpret_cast<uintptr_t>(p), start = (base + kHugePage - 1) & ~(kHugePage - 1);
+  const uintptr_t base = reinterpret_cast<uintptr_t>(p), start = (base + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
   if (start > base) munmap(p, start - base);
-  if (const size_t tail = base + bytes + kHugePage - (start + bytes); tail > 0)
+  if (const size_t tail = base + bytes + kHugePageBytes - (start + bytes); tail > 0)
     munmap(reinterpret_cast<void*>(start + bytes), tail);
-  madvise(reinterpret_cast<void*>(start), bytes, MADV_HUGEPAGE);
+  adviseHugePages(reinterpret_cast<void*>(start), bytes);
   return reinterpret_cast<std::byte*>(start);
 }
 

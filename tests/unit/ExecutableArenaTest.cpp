@@ -9,10 +9,12 @@
 #include <sstream>
 #include <string>
 
+#include "HugePagesSupport.h"
 #include "runtime/Executable.h"
 
 using namespace sigma;
 using namespace sigma::loop;
+using namespace sigma::hugepagetest;
 
 namespace {
 
@@ -28,28 +30,6 @@ Module touchBothEnds(int64_t n) {
   m.kernels.push_back(Kernel{"ends", {}, Block::make({Store::make("out", i64(0), first + last),
                                                       Store::make("a", i64(n - 1), f32(7.0f))})});
   return m;
-}
-
-// The VmFlags of the mapping of /proc/self/smaps that holds p ("" if none).
-std::string vmFlagsAt(const void* p) {
-  std::ifstream smaps("/proc/self/smaps");
-  const uintptr_t at = reinterpret_cast<uintptr_t>(p);
-  bool inside = false;
-  for (std::string line; std::getline(smaps, line);) {
-    unsigned long long begin = 0, end = 0;
-    if (std::sscanf(line.c_str(), "%llx-%llx ", &begin, &end) == 2 && line.find(' ') > line.find('-')) {
-      inside = begin <= at && at < end;
-    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
-      return line;
-    }
-  }
-  return "";
-}
-
-bool kernelHasTransparentHugePages() {
-  std::ifstream mode("/sys/kernel/mm/transparent_hugepage/enabled");
-  std::string text((std::istreambuf_iterator<char>(mode)), std::istreambuf_iterator<char>());
-  return !text.empty() && text.find("[never]") == std::string::npos;
 }
 
 TEST(ExecutableArena, AHugePageOrMoreStartsOnAHugePageBoundaryAndIsAdvised) {
