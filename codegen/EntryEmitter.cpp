@@ -121,11 +121,14 @@ class EntryEmitter {
 
   // for (step = begin; step < end; ++step) { loop_in; step; loop_out }, then
   // beforeReturn and ret. With peelLast, the last step is a copy of the body
-  // after the loop, and the others also run the loop_ahead kernels: what a step writes before reading it (its temporaries,
+  // after the loop. What a step writes before reading it (its temporaries,
   // outputs and feeds) is then dead at the loop's back edge, where otherwise
   // every such value of a tiny step's local arrays would be carried into the
   // next iteration for the copy-out after the last one (W1: 88 values
-  // carried, most of them spilled to the stack every step).
+  // carried, most of them spilled to the stack every step). And the steps
+  // in the loop, which all have a next one, run the loop_ahead kernels
+  // after their loop_in ones; the last step does not (its next step's
+  // order may not exist), nor does any step without peelLast.
   void emitStepLoop(llvm::IRBuilder<>& b, llvm::Function* f, const std::vector<llvm::Value*>& pointers,
                     llvm::Value* runtime, llvm::Value* begin, llvm::Value* end, bool inlined, bool peelLast = false,
                     const std::function<void(llvm::IRBuilder<>&)>& beforeReturn = {}) {

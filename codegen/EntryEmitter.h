@@ -5,8 +5,9 @@
 //       kernels once, in order (const buffers are globals instead);
 //   void sigma_loop(void* const* buffers, int64_t begin, int64_t end)
 //       a module with a training loop (ir/LoopIR.h): for each step in
-//       [begin, end), the loop_in kernels (passing %step), the step's, then
-//       the loop_out kernels.
+//       [begin, end), the loop_in kernels (passing %step), the loop_ahead
+//       ones (but in the last step, end - 1), the step's, then the loop_out
+//       kernels.
 //
 // A tiny step (W1's: every buffer at most kInlineIntoLoopElements, no
 // parallel loop) gets a sigma_loop that the optimizer can see whole: its

@@ -38,7 +38,7 @@ llvm::Type* storageType(llvm::LLVMContext& context, loop::ScalarType type);
 // `runtime` is the kernel's RuntimeABI* parameter (codegen/RuntimeABI.h)
 // when it has parallel loops: each becomes a chunk function and a task
 // handed to the thread pool. Without it parallel loops run in order.
-// `step` is a loop_in / loop_out kernel's i64 %step parameter.
+// `step` is a training-loop kernel's i64 %step parameter.
 void emitKernelBody(const loop::Kernel& kernel, llvm::Function& function, const BufferArgs& buffers,
                     llvm::Value* runtime = nullptr, llvm::Value* step = nullptr);
 

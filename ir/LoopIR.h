@@ -11,10 +11,10 @@
 // extents are compile-time constants (Sigma's shapes are static).
 //
 // A module may also hold the training loop around its step
-// (passes/AddTrainingLoop.h): kernels of role loop_in and loop_out, which
-// run only in the compiled loop, for %step in [begin, end): every loop_in
-// kernel, then the step's kernels, then every loop_out kernel, each in
-// module order, with the loop variable %step (kLoopStepVar) bound in the
+// (passes/AddTrainingLoop.h): kernels of role loop_in, loop_ahead and
+// loop_out, which run only in the compiled loop, for %step in [begin, end):
+// every loop_in kernel, every loop_ahead kernel (see below), then the
+// step's kernels, then every loop_out kernel, each in module order, with the loop variable %step (kLoopStepVar) bound in the
 // loop kernels. They read and write extern buffers: storage the caller
 // binds at run time (a data set's samples, the record of each step's
 // results), whose size the IR does not know. A loop_ahead kernel runs
@@ -188,7 +188,9 @@ struct Store final : StmtNode {  // buffer[index] = value
 
 // prefetch buffer[index]: a hint that the element is read soon, so that
 // its cache line is on its way (llvm.prefetch); it changes no value. Its
-// index is evaluated and bounds-checked as a load's.
+// index is evaluated and bounds-checked as a load's. Only the training
+// loop's kernels prefetch: they sit out every pass (passes/PassManager.h),
+// none of which has to know that a prefetch reads a buffer.
 struct Prefetch final : StmtNode {
   static constexpr StmtKind Kind = StmtKind::Prefetch;
   std::string buffer;
@@ -233,7 +235,7 @@ struct Buffer {
 // (see the top of this file).
 enum class KernelRole : uint8_t { Step, LoopIn, LoopOut, LoopAhead };
 const char* kernelRoleName(KernelRole r);  // "step", "loop_in", "loop_out", "loop_ahead"
-// The loop variable of the training loop, bound in loop_in / loop_out kernels.
+// The loop variable of the training loop, bound in the training loop's kernels.
 inline constexpr const char* kLoopStepVar = "step";
 
 struct Kernel {

@@ -379,7 +379,7 @@ class Parser {
   Token tok_;
   Module module_;
   std::vector<std::string> scope_;  // enclosing loop variables, outermost first
-  bool stepBound_ = false;          // in a loop_in / loop_out kernel: %step is in scope
+  bool stepBound_ = false;          // in a training-loop kernel: %step is in scope
 };
 
 }  // namespace

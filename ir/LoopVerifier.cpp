@@ -148,7 +148,7 @@ class KernelVerifier {
       const Buffer& b = buffer(st->buffer, "store to");
       // Whether a loop_ahead kernel runs depends on the call's range, so it may change nothing.
       if (kernel_.role == KernelRole::LoopAhead)
-        fail("store {}[{}]: a loop_ahead kernel only prefetches (it does not run before a call's last step)",
+        fail("store {}[{}]: a loop_ahead kernel only prefetches (it does not run in a call's last step)",
              printName('%', b.name), printExpr(st->index));
       std::string where = fmt::format("store {}[{}]", printName('%', b.name), printExpr(st->index));
       // The training loop's loop_in kernels feed the step's inputs (its batch, its rates).
@@ -162,6 +162,9 @@ class KernelVerifier {
       checkIndex(b, st->index, "store to");
     } else if (const Prefetch* p = as<Prefetch>(s)) {
       const Buffer& b = buffer(p->buffer, "prefetch of");
+      // The passes, which see only the step's kernels, need not know that a prefetch reads.
+      if (kernel_.role == KernelRole::Step)
+        fail("prefetch of {}: only the training loop's kernels may prefetch", printName('%', b.name));
       check(p->index);
       checkIndex(b, p->index, "prefetch of");
     } else if (const Block* blk = as<Block>(s)) {

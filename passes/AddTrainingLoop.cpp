@@ -44,9 +44,11 @@ Expr stepColumn(int64_t i, int64_t width) {
 // bigger than the caches), one row at a time: copied when they are needed,
 // each row's first lines cost a trip to memory (W5: 4% of the step, 430 ns
 // a row). Prefetched a step ahead, they arrive while the step computes.
-// A batch under 4 KiB is not prefetched: its table is most often one the
-// caches hold (XOR's four samples), and a tiny step (W1's, 50 ns) would
-// pay for the prefetches.
+// A batch under 4 KiB is not prefetched: a tiny step (W1's XOR batch of
+// 32 bytes, a step of 50 ns) would pay for the prefetches, and its table
+// is most often one the caches hold. The rule is on the batch, which the
+// IR knows, not the table, which it does not: W5's one-hot targets (5 KiB
+// a batch, from a 2.4 MB table) are prefetched too, 256 prefetches a step.
 //   prefetch table[i64(order[(step+1)·R + r])·W + min(l·16, W-1)]
 // for every 64-byte line l of each row (one more when a row does not start
 // on a line).

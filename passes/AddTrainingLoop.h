@@ -13,7 +13,7 @@
 //     for %r in 0..B { for %c in 0..F {
 //       %x[%r*F + %c] = %loop.features[i64(%loop.order[%step*B + %r])*F + %c] } } }
 //   kernel @loop_prefetch_x loop_ahead {     // the next step's rows, a step ahead
-//     for %r in 0..B { for %l in 0..F/16+1 {   // (batches of 4 KiB or more)
+//     for %r in 0..B { for %l in 0..(F+15)/16+1 {  // (batches of 4 KiB or more)
 //       prefetch %loop.features[i64(%loop.order[(%step+1)*B + %r])*F + min(%l*16, F-1)] } } }
 //   kernel @loop_feed loop_in {              // %lr[0] = %loop.feeds[%step*N + 0] ...
 //   kernel @loop_record loop_out {           // %loop.record[%step*K + 0] = %loss[0] ...
@@ -48,7 +48,7 @@ struct TrainingLoopSpec {
   std::vector<std::string> recordNames;
 };
 
-// Adds the extern buffers and the loop_in / loop_out kernels of `spec` to
+// Adds the extern buffers and the loop_in, loop_ahead and loop_out kernels of `spec` to
 // `module` (which must not have a training loop yet). Throws sigma::Error
 // naming the buffer when one is missing, not f32, of the wrong size, or a
 // gathered or fed buffer is not an input.

@@ -73,6 +73,10 @@ def w5_over_seeds(rows):
         cells.append(f"{ratios[-1]:.2f}" if both else "")
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
+    seed_one = runs.get(1, {}).get("sigma")
+    if seed_one and seed_one.get("repetitions", 1) > 1:
+        lines += [f"Seed 1's figures are the medians of {seed_one['repetitions']} runs (the rows above); the other "
+                  "seeds' one run each.", ""]
     for side, label in (("sigma", "Sigma"), ("libtorch", "libtorch")):
         a = accuracy[side]
         if a:

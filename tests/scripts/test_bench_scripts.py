@@ -105,6 +105,10 @@ class BenchReportTest(unittest.TestCase):
         self.assertIn("88.36% on average over 3 seeds (88.17-88.61%", sigma)
         [time] = [l for l in lines if l.startswith("- Time:")]
         self.assertIn("0.50× libtorch's (median over 2 seeds", time)
+        self.assertFalse(any(l.startswith("Seed 1's figures") for l in lines))  # one run each
+        rows["W5/sigma_fit"]["repetitions"] = 3
+        self.assertIn("Seed 1's figures are the medians of 3 runs (the rows above); the other seeds' one run each.",
+                      bench_report.w5_over_seeds(rows))
 
     def test_w5_over_seeds_says_nothing_without_other_seeds(self):
         rows = {"W5/sigma_fit": {"real_time": 16.0, "time_unit": "s", "test_accuracy_%": 88.17}}

@@ -7,6 +7,8 @@
 #include <sys/mman.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <string>
 
 #include "HugePagesSupport.h"
 #include "runtime/HugePages.h"
@@ -37,7 +39,10 @@ TEST(HugePages, OnlyTheWholeHugePagesOfARangeAreAdvised) {
 
 TEST(HugePages, FashionMnistsFeaturesAreAdvised) {
   if (!kernelHasTransparentHugePages()) GTEST_SKIP() << "this kernel has no transparent huge pages (or they are set to never)";
-  auto [train, test] = loadFashionMnist("/usr/share/datasets/fashion-mnist");
+  const std::string dir = "/usr/share/datasets/fashion-mnist";
+  ASSERT_TRUE(std::filesystem::is_directory(dir))
+      << dir << " is missing: install Fashion-MNIST there (make test's dependency script does)";
+  auto [train, test] = loadFashionMnist(dir);
   const float* middle = train.features.data() + train.features.size() / 2;
   EXPECT_NE(vmFlagsAt(middle).find(" hg"), std::string::npos) << vmFlagsAt(middle);
 }
