@@ -26,6 +26,7 @@ PipelineCache::PipelineCache(const codegen::CacheOptions& options, const std::st
   if (!cache_.enabled()) return;
   key_ = codegen::cacheKey({"sigma pipeline cache", codegen::sigmaVersion(), codegen::pipelineFingerprint(),
                             std::to_string(target.vectorRegisters), std::to_string(target.vectorLanes),
+                            std::to_string(target.l2Bytes),
                             noFusion ? "no-fusion" : "fusion", describe(trainingLoop), trainingGraphText});
 }
 

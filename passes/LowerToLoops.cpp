@@ -1,5 +1,8 @@
 #include "passes/LowerToLoops.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <limits>
 #include <unordered_map>
 #include <utility>
@@ -285,10 +288,16 @@ class Lowering {
     const int64_t k = n->transposeA ? a->type.shape[0] : a->type.shape[1];
     const std::string& aBuffer = bufferOf_.at(a);
     Expr kk = Var::make("k");
+    // The k of a block's loop over k, which starts at k0 (a chunk of k).
+    int64_t k0 = 0;
     auto aAt = [&](const Expr& row) {
-      return Load::make(aBuffer, ScalarType::F32, n->transposeA ? kk * i64(m) + row : row * i64(k) + kk);
+      Expr at = plus(kk, k0);
+      return Load::make(aBuffer, ScalarType::F32, n->transposeA ? at * i64(m) + row : row * i64(k) + at);
     };
-    auto bIndex = [&](const Expr& col) { return n->transposeB ? col * i64(k) + kk : kk * i64(cols) + col; };
+    auto bIndex = [&](const Expr& col) {
+      Expr at = plus(kk, k0);
+      return n->transposeB ? col * i64(k) + at : at * i64(cols) + col;
+    };
 
     // Register blocking: an MR×NR block of C stays in registers while k runs
     // (the micro-kernel of GotoBLAS/BLIS). A transposed B is first packed
@@ -313,6 +322,19 @@ class Lowering {
     }
     std::vector<Stmt> body;
     if (nr > 1 && mr > 1) {
+      // Each row block reads all of B (packed or in place), so B stays in L2
+      // from one row block to the next only when it fits there with A's
+      // rows and C's block. Where it does not (W2's and W5's x·W1ᵀ: 1.6 MB
+      // of packed Wᵀ, L2 1 MiB on Zen 4 and 5), k is split into chunks whose
+      // part of B takes half the L2 at most, one loop over the row blocks
+      // each, the first zeroing C and the others adding to it: every
+      // element still sums its products in increasing k (the same bits),
+      // and B's chunk is read from L2 by every row block but the first,
+      // not from L3 (the GotoBLAS kc blocking).
+      const int64_t bBytes = k * cols * int64_t(sizeof(float));
+      const int64_t chunks = target_.l2Bytes > 0 && m / mr > 1 ? (2 * bBytes + target_.l2Bytes - 1) / target_.l2Bytes : 1;
+      const int64_t chunkDepth = (k + chunks - 1) / chunks;
+      bool panelsPacked = false;  // B's panels are packed once, for all the chunks
       Expr ib = Var::make("ib"), jb = Var::make("jb"), r = Var::make("r");
       Expr row = ib * i64(mr) + r;
       const std::string packed = out + ".bpack";
@@ -327,21 +349,26 @@ class Lowering {
         Expr col = plus(isTail ? c : jb * i64(width) + c, first);
         Expr bAt = Load::make(bufferOf_.at(b), ScalarType::F32, bIndex(col));
         if (n->transposeB) {
-          Expr panelIdx = plus((isTail ? kk : jb * i64(k) + kk) * i64(width) + c, first * k);
-          Stmt pack = For::make("k", k, For::make(cName, width, Store::make(packed, panelIdx, bAt)));
-          body.push_back(isTail ? pack : For::make("jb", (cols - tail) / width, pack));
-          bAt = Load::make(packed, ScalarType::F32, panelIdx);
+          auto panelAt = [&](const Expr& at) { return plus((isTail ? at : jb * i64(k) + at) * i64(width) + c, first * k); };
+          if (!panelsPacked) {  // in the first chunk: k0 = 0, bAt reads B at k
+            Stmt pack = For::make("k", k, For::make(cName, width, Store::make(packed, panelAt(kk), bAt)));
+            body.push_back(isTail ? pack : For::make("jb", (cols - tail) / width, pack));
+          }
+          bAt = Load::make(packed, ScalarType::F32, panelAt(plus(kk, k0)));
         }
         Expr cIdx = row * i64(cols) + col;
         Stmt zero = For::make("r", mr, For::make(cName, width, Store::make(out, cIdx, f32(0))));
-        Stmt accumulate = For::make("k", k, For::make("r", mr, For::make(cName, width,
+        Stmt accumulate = For::make("k", std::min(chunkDepth, k - k0), For::make("r", mr, For::make(cName, width,
             Store::make(out, cIdx, fmaInto(Load::make(out, ScalarType::F32, cIdx), aAt(row) * bAt)))));
-        Stmt blocks = Block::make({zero, accumulate});
+        Stmt blocks = k0 == 0 ? Block::make({zero, accumulate}) : accumulate;
         return isTail ? blocks : For::make("jb", (cols - tail) / width, blocks);
       };
-      Stmt rowBlock = columnBlocks(0, nr, false);
-      if (tail) rowBlock = Block::make({rowBlock, columnBlocks(cols - tail, tail, true)});
-      body.push_back(For::make("ib", m / mr, rowBlock));
+      for (k0 = 0; k0 < k; k0 += chunkDepth) {
+        Stmt rowBlock = columnBlocks(0, nr, false);
+        if (tail) rowBlock = Block::make({rowBlock, columnBlocks(cols - tail, tail, true)});
+        panelsPacked = true;
+        body.push_back(For::make("ib", m / mr, rowBlock));
+      }
       return addKernel(n, std::move(body));
     }
     // Unblockable shapes (odd row counts): rows of C, k, then a row of B.
@@ -371,14 +398,17 @@ class Lowering {
 }  // namespace
 
 LoweringTarget LoweringTarget::host(VectorIsa isa) {
+  LoweringTarget target;
+  // glibc reads the caches from cpuid; 0 where it cannot tell.
+  target.l2Bytes = std::max<int64_t>(sysconf(_SC_LEVEL2_CACHE_SIZE), 0);
   // The JIT compiles for the host's features (codegen/Target.h), which
   // include AVX-512 exactly when the CPU and the OS support it, as here,
   // and the ISA is not capped at AVX2.
-  if (effectiveVectorIsa(isa) == VectorIsa::Avx2) return {};
+  if (effectiveVectorIsa(isa) == VectorIsa::Avx2) return target;
 #if defined(__x86_64__) || defined(__i386__)
-  if (__builtin_cpu_supports("avx512f")) return {.vectorRegisters = 32, .vectorLanes = 16};
+  if (__builtin_cpu_supports("avx512f")) target.vectorRegisters = 32, target.vectorLanes = 16;
 #endif
-  return {};
+  return target;
 }
 
 Module lowerToLoops(const Graph& graph, const LoweringTarget& target) { return Lowering(graph, target).run(); }

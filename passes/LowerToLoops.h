@@ -22,6 +22,10 @@ namespace sigma {
 struct LoweringTarget {
   int vectorRegisters = 16;  // 16 (AVX2) or 32 (AVX-512)
   int vectorLanes = 8;       // f32 lanes per register: 8 or 16
+  // One core's L2 in bytes, which a matmul's pass over B should stay in
+  // (its k is split into chunks where B is bigger than half of it); 0:
+  // unknown, k is not split.
+  int64_t l2Bytes = 0;
   // The CPU this process runs on, capped at AVX2 when `isa` or SIGMA_TARGET
   // says so (ir/VectorIsa.h): what the JIT compiles for.
   static LoweringTarget host(VectorIsa isa = VectorIsa::Host);

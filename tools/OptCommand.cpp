@@ -58,6 +58,9 @@ int optCommand(Args& args) {
   if (target == "avx512") lowering = {.vectorRegisters = 32, .vectorLanes = 16};
   else if (target == "host") lowering = LoweringTarget::host();
   else if (target != "avx2") fail("--target '{}' is not one of avx2, avx512, host", target);
+  const long long l2Kib = args.integer("l2-kib", lowering.l2Bytes / 1024);
+  if (l2Kib < 0) fail("--l2-kib {} is negative", l2Kib);
+  lowering.l2Bytes = int64_t(l2Kib) * 1024;
   PassOptions options = passOptionsFromFlags(args);
   std::optional<std::string> file = args.positional();
   args.finish();

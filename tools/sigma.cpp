@@ -57,6 +57,9 @@ commands:
               --target avx2|avx512|host   the register file lower-to-loops blocks matmuls for
                                 (default avx2, so the output is the same on any host;
                                 train and inspect lower for the host)
+              --l2-kib N        the L2 a matmul's pass over B should stay in (its k is split
+                                into chunks where B is bigger than half of it; default: the
+                                host's with --target host, else 0: not split)
   report RUN_DIR
             write RUN_DIR/report.html from a `train --out RUN_DIR` run: loss, accuracy, weight
             sums, sparsity and input importance, plotted; one self-contained file (Chart.js inlined)

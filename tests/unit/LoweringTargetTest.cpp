@@ -1,8 +1,11 @@
 // The matmul register block follows the host (passes/LowerToLoops.h:
 // LoweringTarget), so the bits must not: the same graph lowered for AVX2's
 // and for AVX-512's register file, each through the default pipeline and
-// the JIT, gives identical results, and both equal the interpreter's.
+// the JIT, gives identical results, and both equal the interpreter's; so
+// does splitting k into chunks for an L2 smaller than B.
 #include <gtest/gtest.h>
+
+#include <unistd.h>
 
 #include <bit>
 #include <cstdint>
@@ -18,6 +21,10 @@ using namespace sigma;
 namespace {
 
 constexpr LoweringTarget kAvx2{}, kAvx512{.vectorRegisters = 32, .vectorLanes = 16};
+// A 4 KiB L2: every product here with more than one row block reads more
+// than 2 KiB of B per block, so its k is split (x·wᵀ's 40 into 5 chunks of 8,
+// dy·w's 64 into 13 + 13 + 13 + 13 + 12).
+constexpr LoweringTarget kAvx2Chunks{.l2Bytes = 4096}, kAvx512Chunks{.vectorRegisters = 32, .vectorLanes = 16, .l2Bytes = 4096};
 
 // The three forms training uses, at shapes where the two targets block
 // differently (8×32 against 4×16; 40 columns, one ymm wide, take 8 rows and
@@ -85,12 +92,17 @@ TEST(LoweringTarget, BlocksForTheRegisterFile) {
   EXPECT_NE(avx512.find("for %r in 0..16 {"), std::string::npos);  // one zmm wide (16 columns): 16 rows
   EXPECT_NE(avx512.find("for %ct in 0..16 {"), std::string::npos);  // the tail of 48 columns
   EXPECT_EQ(avx2.find("for %ct in"), std::string::npos);  // 4 rows: too few FMA chains for a tail
+  EXPECT_EQ(avx512.find("(%k + "), std::string::npos);  // no L2 given: k in one piece
+  std::string chunked;
+  lowered(kAvx512Chunks, Backend::Interpreter, &chunked);
+  EXPECT_NE(chunked.find("%x[(%ib * 8 + %r) * 40 + (%k + 32)]"), std::string::npos);  // x·wᵀ's last chunk
+  EXPECT_NE(chunked.find("%w[(%k + 52) * 40 + (%jb * 8 + %c)]"), std::string::npos);   // dy·w's last chunk
 }
 
 TEST(LoweringTarget, BlockingNeverChangesTheBits) {
   auto reference = lowered(kAvx2, Backend::Interpreter);
-  for (const LoweringTarget& target : {kAvx2, kAvx512}) {
-    const std::string what = target.vectorRegisters == 32 ? "avx512" : "avx2";
+  for (const LoweringTarget& target : {kAvx2, kAvx512, kAvx2Chunks, kAvx512Chunks}) {
+    const std::string what = std::string(target.vectorRegisters == 32 ? "avx512" : "avx2") + (target.l2Bytes ? " in k chunks" : "");
     auto jit = lowered(target, Backend::JIT);
     expectSameBits(*jit, *reference, what + " JIT against the interpreter");
     auto interpreted = lowered(target, Backend::Interpreter);
@@ -111,6 +123,7 @@ TEST(LoweringTarget, TheHostTargetFollowsTheIsa) {
   EXPECT_EQ(host.vectorLanes, wide ? 16 : 8);
   EXPECT_EQ(host.vectorRegisters, wide ? 32 : 16);
 #endif
+  EXPECT_EQ(LoweringTarget::host().l2Bytes, std::max<int64_t>(sysconf(_SC_LEVEL2_CACHE_SIZE), 0));
 }
 
 }  // namespace
