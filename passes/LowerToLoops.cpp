@@ -324,16 +324,22 @@ class Lowering {
     if (nr > 1 && mr > 1) {
       // Each row block reads all of B (packed or in place), so B stays in L2
       // from one row block to the next only when it fits there with A's
-      // rows and C's block. Where it does not (W2's and W5's x·W1ᵀ: 1.6 MB
-      // of packed Wᵀ, L2 1 MiB on Zen 4 and 5), k is split into chunks whose
-      // part of B takes half the L2 at most, one loop over the row blocks
-      // each, the first zeroing C and the others adding to it: every
-      // element still sums its products in increasing k (the same bits),
-      // and B's chunk is read from L2 by every row block but the first,
-      // not from L3 (the GotoBLAS kc blocking).
-      const int64_t bBytes = k * cols * int64_t(sizeof(float));
-      const int64_t chunks = target_.l2Bytes > 0 && m / mr > 1 ? (2 * bBytes + target_.l2Bytes - 1) / target_.l2Bytes : 1;
-      const int64_t chunkDepth = (k + chunks - 1) / chunks;
+      // rows and C's block. Where there are several row blocks and B is
+      // bigger than half the L2 (W2's and W5's x·W1ᵀ: 1.6 MB of packed Wᵀ,
+      // L2 1 MiB on Zen 4 and 5), k is split into chunks of equal depth
+      // (the last one shorter) whose part of B takes half the L2 at most
+      // (one k at least), one loop over the row blocks each, the first
+      // zeroing C and the others adding to it: every element still sums
+      // its products in increasing k (the same bits), and B's chunk is read
+      // from L2 by every row block but the first, not from L3 (the GotoBLAS
+      // kc blocking). A k of 0 is one chunk, which zeroes C.
+      const int64_t rowOfB = cols * int64_t(sizeof(float));
+      int64_t chunks = 1;
+      if (target_.l2Bytes > 0 && m / mr > 1 && k * rowOfB > target_.l2Bytes / 2) {
+        const int64_t maxDepth = std::max<int64_t>(1, target_.l2Bytes / 2 / rowOfB);
+        chunks = (k + maxDepth - 1) / maxDepth;
+      }
+      const int64_t chunkDepth = std::max<int64_t>(1, (k + chunks - 1) / chunks);
       bool panelsPacked = false;  // B's panels are packed once, for all the chunks
       Expr ib = Var::make("ib"), jb = Var::make("jb"), r = Var::make("r");
       Expr row = ib * i64(mr) + r;
@@ -363,12 +369,14 @@ class Lowering {
         Stmt blocks = k0 == 0 ? Block::make({zero, accumulate}) : accumulate;
         return isTail ? blocks : For::make("jb", (cols - tail) / width, blocks);
       };
-      for (k0 = 0; k0 < k; k0 += chunkDepth) {
+      do {  // at least once: a k of 0 still zeroes C
         Stmt rowBlock = columnBlocks(0, nr, false);
         if (tail) rowBlock = Block::make({rowBlock, columnBlocks(cols - tail, tail, true)});
         panelsPacked = true;
         body.push_back(For::make("ib", m / mr, rowBlock));
-      }
+        k0 += chunkDepth;
+      } while (k0 < k);
+      k0 = 0;
       return addKernel(n, std::move(body));
     }
     // Unblockable shapes (odd row counts): rows of C, k, then a row of B.

@@ -15,10 +15,11 @@ namespace sigma {
 
 // What lowering tailors to the CPU: the register block of the matmul
 // micro-kernel (how many rows and columns of C stay in vector registers
-// while k runs). Only the speed depends on it, never a result: every
-// element of C sums its products in increasing k whatever the block. The
-// default is AVX2's register file, so that printed IR (lit tests, `sigma
-// opt`) is the same on every host; compile() lowers for the host.
+// while k runs) and the chunks of k that keep B in L2. Only the speed
+// depends on them, never a result: every element of C sums its products in
+// increasing k whatever the block and the chunks. The default is AVX2's
+// register file and no L2 (k in one piece), so that printed IR (lit tests,
+// `sigma opt`) is the same on every host; compile() lowers for the host.
 struct LoweringTarget {
   int vectorRegisters = 16;  // 16 (AVX2) or 32 (AVX-512)
   int vectorLanes = 8;       // f32 lanes per register: 8 or 16

@@ -5,8 +5,6 @@
 // does splitting k into chunks for an L2 smaller than B.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <bit>
 #include <cstdint>
 #include <string>
@@ -23,7 +21,7 @@ namespace {
 constexpr LoweringTarget kAvx2{}, kAvx512{.vectorRegisters = 32, .vectorLanes = 16};
 // A 4 KiB L2: every product here with more than one row block reads more
 // than 2 KiB of B per block, so its k is split (x·wᵀ's 40 into 5 chunks of 8,
-// dy·w's 64 into 13 + 13 + 13 + 13 + 12).
+// dy·w's 64, 12 of whose rows of B fit, into 5 × 11 + 9).
 constexpr LoweringTarget kAvx2Chunks{.l2Bytes = 4096}, kAvx512Chunks{.vectorRegisters = 32, .vectorLanes = 16, .l2Bytes = 4096};
 
 // The three forms training uses, at shapes where the two targets block
@@ -96,7 +94,7 @@ TEST(LoweringTarget, BlocksForTheRegisterFile) {
   std::string chunked;
   lowered(kAvx512Chunks, Backend::Interpreter, &chunked);
   EXPECT_NE(chunked.find("%x[(%ib * 8 + %r) * 40 + (%k + 32)]"), std::string::npos);  // x·wᵀ's last chunk
-  EXPECT_NE(chunked.find("%w[(%k + 52) * 40 + (%jb * 8 + %c)]"), std::string::npos);   // dy·w's last chunk
+  EXPECT_NE(chunked.find("%w[(%k + 55) * 40 + (%jb * 8 + %c)]"), std::string::npos);   // dy·w's last chunk
 }
 
 TEST(LoweringTarget, BlockingNeverChangesTheBits) {
@@ -123,7 +121,25 @@ TEST(LoweringTarget, TheHostTargetFollowsTheIsa) {
   EXPECT_EQ(host.vectorLanes, wide ? 16 : 8);
   EXPECT_EQ(host.vectorRegisters, wide ? 32 : 16);
 #endif
-  EXPECT_EQ(LoweringTarget::host().l2Bytes, std::max<int64_t>(sysconf(_SC_LEVEL2_CACHE_SIZE), 0));
+}
+
+// A product over k = 0 is all zeros, for any block and any L2: its one
+// chunk zeroes C (which holds 7s before the step, so a C left unwritten
+// shows).
+TEST(LoweringTarget, AnEmptyKGivesZeros) {
+  for (const LoweringTarget& target : {kAvx2, kAvx512, kAvx512Chunks})
+    for (Backend backend : {Backend::JIT, Backend::Interpreter}) {
+      IRUnit unit;
+      Node* a = unit.graph.input("a", {DType::F32, {32, 0}});
+      Node* b = unit.graph.input("b", {DType::F32, {0, 64}});
+      unit.graph.addOutput("c", unit.graph.matmul(a, b));
+      unit.target = target;
+      PassManager().run(unit, defaultPipeline());
+      Executable exec(std::move(unit.loops), ExecutableOptions{.backend = backend});
+      for (float& v : exec.f32("c")) v = 7.0f;
+      exec.run();
+      for (float v : exec.f32("c")) ASSERT_EQ(std::bit_cast<uint32_t>(v), 0u) << target.l2Bytes;
+    }
 }
 
 }  // namespace
