@@ -14,8 +14,8 @@
 // (passes/AddTrainingLoop.h): kernels of role loop_in, loop_ahead and
 // loop_out, which run only in the compiled loop, for %step in [begin, end):
 // every loop_in kernel, every loop_ahead kernel (see below), then the
-// step's kernels, then every loop_out kernel, each in module order, with the loop variable %step (kLoopStepVar) bound in the
-// loop kernels. They read and write extern buffers: storage the caller
+// step's kernels, then every loop_out kernel, each in module order, with
+// the loop variable %step (kLoopStepVar) bound in the loop kernels. They read and write extern buffers: storage the caller
 // binds at run time (a data set's samples, the record of each step's
 // results), whose size the IR does not know. A loop_ahead kernel runs
 // after the loop_in kernels of every step but the call's last, so that it
@@ -231,8 +231,8 @@ struct Buffer {
 };
 
 // Step kernels are the training step (the entry point runs them once);
-// loop_in, loop_ahead and loop_out kernels belong to the compiled training loop only
-// (see the top of this file).
+// loop_in, loop_ahead and loop_out kernels belong to the compiled training
+// loop only (see the top of this file).
 enum class KernelRole : uint8_t { Step, LoopIn, LoopOut, LoopAhead };
 const char* kernelRoleName(KernelRole r);  // "step", "loop_in", "loop_out", "loop_ahead"
 // The loop variable of the training loop, bound in the training loop's kernels.

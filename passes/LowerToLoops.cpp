@@ -376,7 +376,6 @@ class Lowering {
         body.push_back(For::make("ib", m / mr, rowBlock));
         k0 += chunkDepth;
       } while (k0 < k);
-      k0 = 0;
       return addKernel(n, std::move(body));
     }
     // Unblockable shapes (odd row counts): rows of C, k, then a row of B.

@@ -77,7 +77,7 @@ DESCRIPTIONS = {
 # gained 4-9% (scripts/check-peers.py measures both). libtorch's W5 runs
 # both ways instead (with_avx512_libtorch_w5), and W5's criterion meets the
 # faster. A value set in the caller's environment is passed through (and
-# W5 then runs once), and the report names it.
+# libtorch's W5 then runs in that setting only), and the report names it.
 TUNED_ENV = {"MALLOC_MMAP_THRESHOLD_": "4294967296", "MALLOC_TRIM_THRESHOLD_": "4294967296",
              "OPENBLAS_NUM_THREADS": "1"}
 # Issue 5's compile-time targets, in ms.
