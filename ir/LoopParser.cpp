@@ -56,6 +56,20 @@ class Parser {
     failAt(tok_, fmt::format("expected {}, found {}", what, found));
   }
 
+  // Nesting deeper than this (parentheses, indices, calls, negations,
+  // loops) is refused: the recursive descent would otherwise run out of
+  // stack on input like 3,000 '(' (which the fuzzer found). Printed IR
+  // nests a few levels deep.
+  static constexpr int kMaxNesting = 200;
+  struct Nesting {
+    Parser& parser;
+    explicit Nesting(Parser& p) : parser(p) {
+      if (++parser.depth_ > kMaxNesting)
+        parser.failAt(parser.tok_, fmt::format("nested deeper than {} levels", kMaxNesting));
+    }
+    ~Nesting() { --parser.depth_; }
+  };
+
   Token take() { return std::exchange(tok_, lex_.next()); }
   bool isIdent(std::string_view word) const { return tok_.kind == Tok::Ident && tok_.text == word; }
   bool accept(Tok kind) {
@@ -203,6 +217,7 @@ class Parser {
 
   // ------------------------------------------------------------- statements
   Stmt parseBlock() {
+    Nesting nesting(*this);
     expect(Tok::LBrace, "'{'");
     std::vector<Stmt> stmts;
     while (!accept(Tok::RBrace)) stmts.push_back(parseStmt());
@@ -277,6 +292,7 @@ class Parser {
   // Precedence climbing over the printer's table: comparisons (one, not
   // chained) < additive < multiplicative < unary and primaries.
   Expr parseExpr() {
+    Nesting nesting(*this);
     Expr a = parseAdditive();
     static const std::map<Tok, BinaryOp> comparisons = {
         {Tok::Lt, BinaryOp::Lt}, {Tok::Le, BinaryOp::Le}, {Tok::EqEq, BinaryOp::Eq}, {Tok::Ne, BinaryOp::Ne}};
@@ -315,6 +331,7 @@ class Parser {
     Token minus = take();
     if (tok_.kind == Tok::Int) return IntImm::make(parseInt(take(), true));
     if (atFloatLiteral()) return FloatImm::make(parseFloatLiteral(true));
+    Nesting nesting(*this);
     Expr a = parseUnary();
     return at(minus, [&] { return Unary::make(UnaryOp::Neg, a); });
   }
@@ -380,6 +397,7 @@ class Parser {
   Module module_;
   std::vector<std::string> scope_;  // enclosing loop variables, outermost first
   bool stepBound_ = false;          // in a training-loop kernel: %step is in scope
+  int depth_ = 0;                   // Nesting's count
 };
 
 }  // namespace

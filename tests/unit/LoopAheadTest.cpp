@@ -88,19 +88,18 @@ TEST(LoopAhead, PrefetchesParsePrintAndVerify) {
   EXPECT_NO_THROW(verifyModule(module));
   EXPECT_EQ(module.kernels[2].role, loop::KernelRole::LoopAhead);
 
-  auto verifyText = [](const std::string& body) { return errorOf([&] { verifyModule(parseModule(body)); }); };
   const std::string buffers = "module @m {\n  buffer %x : f32[4] input\n  buffer %t : f32[] extern\n";
-  EXPECT_NE(verifyText(buffers + "  buffer %y : f32[4] temp\n  kernel @k loop_ahead {\n    %y[0] = %t[%step]\n  }\n}\n")
+  EXPECT_NE(verifyTextError(buffers + "  buffer %y : f32[4] temp\n  kernel @k loop_ahead {\n    %y[0] = %t[%step]\n  }\n}\n")
                 .find("a loop_ahead kernel only prefetches"),
             std::string::npos);
-  EXPECT_NE(verifyText(buffers + "  kernel @k loop_ahead {\n    for %i in 0..4 {\n      prefetch %x[%i + 1]\n    }\n  }\n}\n")
+  EXPECT_NE(verifyTextError(buffers + "  kernel @k loop_ahead {\n    for %i in 0..4 {\n      prefetch %x[%i + 1]\n    }\n  }\n}\n")
                 .find("prefetch of %x: index %i + 1 ranges over [1, 4], outside [0, 4)"),
             std::string::npos);
   // The passes see only the step's kernels: a prefetch there, which they would not know reads, is refused.
-  EXPECT_NE(verifyText(buffers + "  kernel @k {\n    prefetch %x[0]\n  }\n}\n")
+  EXPECT_NE(verifyTextError(buffers + "  kernel @k {\n    prefetch %x[0]\n  }\n}\n")
                 .find("prefetch of %x: only the training loop's kernels may prefetch"),
             std::string::npos);
-  EXPECT_NE(verifyText(buffers + "  kernel @k {\n    prefetch %t[0]\n  }\n}\n")
+  EXPECT_NE(verifyTextError(buffers + "  kernel @k {\n    prefetch %t[0]\n  }\n}\n")
                 .find("prefetch of extern buffer %t: only the training loop's kernels"),
             std::string::npos);
   EXPECT_NE(errorOf([&] { parseModule(buffers + "  kernel @k loop_ahead {\n    prefetch %t[1.0]\n  }\n}\n"); })

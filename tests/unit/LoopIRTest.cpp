@@ -285,6 +285,29 @@ TEST(LoopIRParser, ReportsSyntaxErrorsWithAPlace) {
   expectParseError("module @m {\n  buffer %\"abc : f32[1] input\n}", "t.sl:2:10: error: unterminated quoted name");
 }
 
+// Nesting is bounded (200 levels): 3,000 '(' overflowed the recursive
+// descent's stack under AddressSanitizer (found by the fuzzer). What
+// printed IR nests, a few levels, and 200 of anything still parse.
+TEST(LoopIRParser, RefusesNestingDeeperThanItsLimit) {
+  const std::string head = "module @m {\n  buffer %o : f32[1] output\n  kernel @k {\n    %o[0] = ";
+  auto nested = [](const std::string& open, const std::string& inner, const std::string& close, int n) {
+    std::string text;
+    for (int i = 0; i < n; ++i) text += open;
+    text += inner;
+    for (int i = 0; i < n; ++i) text += close;
+    return text;
+  };
+  const std::string tail = "\n  }\n}";
+  EXPECT_NO_THROW(parseModule(head + nested("(", "1.0", ")", 198) + tail));
+  expectParseError(head + nested("(", "1.0", ")", 3000) + tail, "t.sl:4:212: error: nested deeper than 200 levels");
+  expectParseError(head + nested("neg(", "1.0", ")", 300) + tail, "error: nested deeper than 200 levels");
+  expectParseError(head + nested("- ", "%o[0]", "", 300) + tail, "error: nested deeper than 200 levels");
+  std::string loops = "module @m {\n  buffer %o : f32[1] output\n  kernel @k {\n";
+  for (int i = 0; i < 300; ++i) loops += "for %i" + std::to_string(i) + " in 0..1 {\n";
+  loops += "%o[0] = 1.0\n" + std::string(300, '}') + "\n  }\n}";
+  expectParseError(loops, "error: nested deeper than 200 levels");
+}
+
 TEST(LoopIRParser, ReportsNameAndTypeErrorsWithAPlace) {
   expectParseError("module @m {\n  buffer %x : f32[8] input\n  buffer %x : f32[2] temp\n}",
                    "t.sl:3:10: error: duplicate buffer %x");

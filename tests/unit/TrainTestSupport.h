@@ -19,6 +19,8 @@
 #include "frontend/Compile.h"
 #include "frontend/SeedNetwork.h"
 #include "ir/Error.h"
+#include "ir/LoopParser.h"
+#include "ir/LoopVerifier.h"
 #include "runtime/Dataset.h"
 #include "runtime/Rng.h"
 
@@ -110,6 +112,12 @@ std::string errorOf(F&& f) {
     return e.what();
   }
   return "(no error)";
+}
+
+// What the verifier says of a loop module written as text ("(no error)" if
+// it passes); a parse error is returned the same way.
+inline std::string verifyTextError(const std::string& text) {
+  return errorOf([&] { verifyModule(parseModule(text)); });
 }
 
 // Three Gaussian blobs in the plane, one per class: an easy problem a small

@@ -282,21 +282,18 @@ TEST(TrainingLoop, TheLoopIRRoundTripsAndIsVerified) {
   EXPECT_NE(text.find("kernel @loop_record loop_out {"), std::string::npos);
   EXPECT_EQ(printModule(parseModule(text)), text);
 
-  auto verifyText = [](const std::string& body) {
-    return errorOf([&] { verifyModule(parseModule(body)); });
-  };
   const std::string buffers = "module @m {\n  buffer %x : f32[4] input\n  buffer %t : f32[] extern\n";
-  EXPECT_EQ(verifyText(buffers + "  kernel @k loop_in {\n    for %i in 0..4 {\n      %x[%i] = %t[%step*4 + %i]\n    }\n  }\n}\n"),
+  EXPECT_EQ(verifyTextError(buffers + "  kernel @k loop_in {\n    for %i in 0..4 {\n      %x[%i] = %t[%step*4 + %i]\n    }\n  }\n}\n"),
             "(no error)");
-  EXPECT_NE(verifyText(buffers + "  kernel @k {\n    %t[%step] = %x[0]\n  }\n}\n").find("loop variable %step is not in scope"),
+  EXPECT_NE(verifyTextError(buffers + "  kernel @k {\n    %t[%step] = %x[0]\n  }\n}\n").find("loop variable %step is not in scope"),
             std::string::npos);
-  EXPECT_NE(verifyText(buffers + "  kernel @k loop_out {\n    %x[0] = %t[%step]\n  }\n}\n")
+  EXPECT_NE(verifyTextError(buffers + "  kernel @k loop_out {\n    %x[0] = %t[%step]\n  }\n}\n")
                 .find("stores into input buffer %x"),
             std::string::npos);
-  EXPECT_NE(verifyText(buffers + "  buffer %y : f32[1] output\n  kernel @k {\n    %y[0] = %t[0]\n  }\n}\n")
+  EXPECT_NE(verifyTextError(buffers + "  buffer %y : f32[1] output\n  kernel @k {\n    %y[0] = %t[0]\n  }\n}\n")
                 .find("only the training loop's kernels may use extern buffers"),
             std::string::npos);
-  EXPECT_NE(verifyText(buffers + "  kernel @k loop_in {\n    %x[%step] = 1.0\n  }\n}\n")
+  EXPECT_NE(verifyTextError(buffers + "  kernel @k loop_in {\n    %x[%step] = 1.0\n  }\n}\n")
                 .find("uses %step, but only extern buffers are indexed by the step"),
             std::string::npos);
   EXPECT_NE(errorOf([&] { parseModule("module @m {\n  buffer %t : f32[4] extern\n}\n"); })
