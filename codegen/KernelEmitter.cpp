@@ -493,15 +493,4 @@ void emitKernelBody(const Kernel& kernel, llvm::Function& function, const Buffer
   BodyEmitter(kernel, function, buffers, runtime, step).run();
 }
 
-bool hasParallelLoop(const Kernel& kernel) {
-  std::vector<Stmt> pending = {kernel.body};
-  while (!pending.empty()) {
-    Stmt s = pending.back();
-    pending.pop_back();
-    if (const Block* b = as<Block>(s)) pending.insert(pending.end(), b->stmts.begin(), b->stmts.end());
-    if (const For* f = as<For>(s); f && f->parallel) return true;
-  }
-  return false;
-}
-
 }  // namespace sigma::codegen

@@ -42,7 +42,4 @@ llvm::Type* storageType(llvm::LLVMContext& context, loop::ScalarType type);
 void emitKernelBody(const loop::Kernel& kernel, llvm::Function& function, const BufferArgs& buffers,
                     llvm::Value* runtime = nullptr, llvm::Value* step = nullptr);
 
-// True if one of the kernel's top-level loops is parallel.
-bool hasParallelLoop(const loop::Kernel& kernel);
-
 }  // namespace sigma::codegen

@@ -105,7 +105,7 @@ void checkNames(const Module& module) {
 
 // Whether the kernel's function takes a RuntimeABI* for its parallel loops:
 // the training loop's kernels run theirs in order.
-bool takesRuntime(const Kernel& kernel) { return kernel.role == KernelRole::Step && hasParallelLoop(kernel); }
+bool takesRuntime(const Kernel& kernel) { return kernel.role == KernelRole::Step && kernel.hasParallelLoop(); }
 
 // Declares `kernel`'s function: internal, one pointer parameter per buffer
 // it uses (module order), annotated with what the loop IR guarantees, then

@@ -28,6 +28,17 @@ const char* kernelRoleName(KernelRole r) {
   return names[int(r)];
 }
 
+bool Kernel::hasParallelLoop() const {
+  std::vector<Stmt> pending = {body};
+  while (!pending.empty()) {
+    Stmt s = pending.back();
+    pending.pop_back();
+    if (const Block* b = as<Block>(s)) pending.insert(pending.end(), b->stmts.begin(), b->stmts.end());
+    if (const For* f = as<For>(s); f && f->parallel) return true;
+  }
+  return false;
+}
+
 Expr FloatImm::make(float value) { return std::make_shared<FloatImm>(value); }
 Expr IntImm::make(int64_t value) { return std::make_shared<IntImm>(value); }
 

@@ -243,6 +243,10 @@ struct Kernel {
   std::vector<std::string> origin;  // the graph nodes it computes (provenance)
   Stmt body;
   KernelRole role = KernelRole::Step;
+
+  // One of its top-level loops (in blocks, not in other loops: the verifier
+  // allows no other parallel loop) is parallel, a task for the thread pool.
+  bool hasParallelLoop() const;
 };
 
 struct Module {
