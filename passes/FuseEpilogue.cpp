@@ -25,7 +25,13 @@ bool fuseInto(Module& m, size_t p, size_t q, std::vector<std::string>& remarks) 
     prologue.push_back(consumer.front());
     consumer.erase(consumer.begin());
   }
-  if (consumer.size() != 1 || !as<For>(consumer.front()) || producer.empty()) return false;
+  if (producer.empty() || !as<For>(consumer.front())) return false;
+  if (consumer.size() > 1) {  // e.g. a matmul in k chunks: it needs all of the producer's rows at once
+    remarks.push_back(fmt::format("fuse-epilogue: @{} not fused into @{}: from its first loop on it has {} top-level statements, "
+                                  "not one loop nest",
+                                  m.kernels[q].name, m.kernels[p].name, consumer.size()));
+    return false;
+  }
   const Stmt producerAll = Block::make(producer), prologueAll = Block::make(prologue);
   if (conflicts(buffersRead(producerAll), buffersWritten(producerAll), buffersRead(prologueAll),
                 buffersWritten(prologueAll))) {
