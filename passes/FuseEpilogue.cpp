@@ -25,7 +25,7 @@ bool fuseInto(Module& m, size_t p, size_t q, std::vector<std::string>& remarks) 
     prologue.push_back(consumer.front());
     consumer.erase(consumer.begin());
   }
-  if (producer.empty() || !as<For>(consumer.front())) return false;
+  if (producer.empty() || consumer.empty() || !as<For>(consumer.front())) return false;
   if (consumer.size() > 1) {  // e.g. a matmul in k chunks: it needs all of the producer's rows at once
     remarks.push_back(fmt::format("fuse-epilogue: @{} not fused into @{}: from its first loop on it has {} top-level statements, "
                                   "not one loop nest",

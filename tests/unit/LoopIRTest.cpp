@@ -286,8 +286,9 @@ TEST(LoopIRParser, ReportsSyntaxErrorsWithAPlace) {
 }
 
 // Nesting is bounded (200 levels): 3,000 '(' overflowed the recursive
-// descent's stack under AddressSanitizer (found by the fuzzer). What
-// printed IR nests, a few levels, and 200 of anything still parse.
+// descent's stack under AddressSanitizer (found by the fuzzer). The
+// kernel's block and the statement's expression are two levels, so 198
+// parentheses are the most that parse, and 199 are refused.
 TEST(LoopIRParser, RefusesNestingDeeperThanItsLimit) {
   const std::string head = "module @m {\n  buffer %o : f32[1] output\n  kernel @k {\n    %o[0] = ";
   auto nested = [](const std::string& open, const std::string& inner, const std::string& close, int n) {
@@ -299,6 +300,7 @@ TEST(LoopIRParser, RefusesNestingDeeperThanItsLimit) {
   };
   const std::string tail = "\n  }\n}";
   EXPECT_NO_THROW(parseModule(head + nested("(", "1.0", ")", 198) + tail));
+  expectParseError(head + nested("(", "1.0", ")", 199) + tail, "t.sl:4:212: error: nested deeper than 200 levels");
   expectParseError(head + nested("(", "1.0", ")", 3000) + tail, "t.sl:4:212: error: nested deeper than 200 levels");
   expectParseError(head + nested("neg(", "1.0", ")", 300) + tail, "error: nested deeper than 200 levels");
   expectParseError(head + nested("- ", "%o[0]", "", 300) + tail, "error: nested deeper than 200 levels");
